@@ -1,0 +1,114 @@
+"""Every HTTP error is `{"error": {"code", "message"}}` with a stable code."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from chalice import Response
+from pydantic import ValidationError
+
+from chalicelib.orders.errors import InvalidPageToken, InvalidTransition, OrderNotFound, VersionConflict
+
+logger = Logger(service="orders-api")
+
+
+class ApiError(Exception):
+    """A caller mistake with its HTTP status and stable error code."""
+
+    def __init__(self, status: int, code: str, message: str, details: list | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None, headers=None) -> Response:
+    body: dict = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def validation_details(error: ValidationError) -> list[dict]:
+    """Pydantic's errors as `{field, issue}` pairs a caller can act on."""
+    details = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in item["loc"]) or "(request)"
+        issue = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+        details.append({"field": field, "issue": issue})
+    return details
+
+
+def _summary(details: list[dict]) -> str:
+    first = details[0]
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return f"{first['field']}: {first['issue']}{more}"
+
+
+# Domain and library errors, each with one HTTP meaning.
+_MAPPED: list[tuple[type[Exception], int, str]] = [
+    (OrderNotFound, 404, "ORDER_NOT_FOUND"),
+    (InvalidTransition, 409, "INVALID_STATUS_TRANSITION"),
+    (VersionConflict, 409, "VERSION_CONFLICT"),
+    (InvalidPageToken, 400, "INVALID_NEXT_TOKEN"),
+]
+
+
+def json_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Turn expected exceptions from a view into JSON error responses."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except ApiError as error:
+            return error_response(error.status, error.code, error.message, error.details)
+        except ValidationError as error:
+            details = validation_details(error)
+            return error_response(400, "VALIDATION_ERROR", _summary(details), details)
+        except IdempotencyValidationError:
+            return error_response(
+                422,
+                "IDEMPOTENCY_KEY_REUSED",
+                "this Idempotency-Key was already used with a different body; use a new key for a new request",
+            )
+        except IdempotencyAlreadyInProgressError:
+            return error_response(
+                409, "IDEMPOTENCY_IN_PROGRESS", "a request with this Idempotency-Key is still in progress; retry shortly"
+            )
+        except tuple(cls for cls, _, _ in _MAPPED) as error:
+            status, code = next((s, c) for cls, s, c in _MAPPED if isinstance(error, cls))
+            return error_response(status, code, str(error))
+
+    return wrapper
+
+
+# Chalice answers some requests itself (415, 405, 500) with {"Code", "Message"}.
+_CHALICE_CODES = {
+    "UnsupportedMediaType": "UNSUPPORTED_MEDIA_TYPE",
+    "MethodNotAllowedError": "METHOD_NOT_ALLOWED",
+    "InternalServerError": "INTERNAL_ERROR",
+    "BadRequestError": "BAD_REQUEST",
+    "NotFoundError": "NOT_FOUND",
+}
+
+
+def reshape_chalice_errors(event, get_response):
+    """HTTP middleware: give Chalice's own error responses our error shape."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = _CHALICE_CODES.get(body["Code"], "ERROR")
+        message = body["Message"]
+        if code == "UNSUPPORTED_MEDIA_TYPE":
+            message = f"{message}; send the body as application/json"
+        if code == "INTERNAL_ERROR":
+            logger.error("unhandled error", extra={"path": getattr(event, "path", None)})
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        return error_response(response.status_code, code, message, headers=headers)
+    return response
+

@@ -1,0 +1,84 @@
+"""The Orders API's views: parse, call the domain and repository, shape the response."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from chalice import Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.api.errors import ApiError, json_errors
+from chalicelib.api.requests import json_body, query_params
+from chalicelib.idempotency import run_once
+from chalicelib.orders.model import Identifier, NewOrder, OrderStatus, StatusChange, new_order
+from chalicelib.orders.repository import OrdersRepository
+
+MAX_IDEMPOTENCY_KEY = 128
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customerId: Identifier | None = None
+    status: OrderStatus | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    nextToken: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+
+    @model_validator(mode="after")
+    def _needs_a_filter(self):
+        if self.customerId is None and self.status is None:
+            raise ValueError("give customerId, status, or both")
+        return self
+
+
+def _repository() -> OrdersRepository:
+    return OrdersRepository()
+
+
+def _created(order: dict) -> Response:
+    return Response(
+        body=order, status_code=201, headers={"Location": f"/orders/{order['orderId']}", "Content-Type": "application/json"}
+    )
+
+
+@json_errors
+def create_order(request) -> Response:
+    data = NewOrder.model_validate(json_body(request))
+    key = (request.headers or {}).get("idempotency-key")
+
+    def create() -> dict:
+        order = new_order(data)
+        _repository().put_new(order)
+        return order.to_api()
+
+    if key is None:
+        return _created(create())
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise ApiError(400, "VALIDATION_ERROR", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
+    return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, request.lambda_context))
+
+
+@json_errors
+def get_order(order_id: str) -> dict:
+    return _repository().get(order_id).to_api()
+
+
+@json_errors
+def list_orders(request) -> dict:
+    params = ListQuery.model_validate(query_params(request, set(ListQuery.model_fields)))
+    page = _repository().list(
+        customer_id=params.customerId, status=params.status, limit=params.limit, next_token=params.nextToken
+    )
+    return {"orders": [o.to_api() for o in page.orders], "nextToken": page.next_token}
+
+
+@json_errors
+def change_status(request, order_id: str) -> dict:
+    change = StatusChange.model_validate(json_body(request))
+    return _repository().change_status(order_id, change.status, change.version).to_api()
+
+
+@json_errors
+def delete_order(order_id: str) -> Response:
+    _repository().delete(order_id)
+    return Response(body="", status_code=204)

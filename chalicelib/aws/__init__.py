@@ -1,0 +1,1 @@
+"""Adapters: the only package that talks to AWS through boto3."""

@@ -1,0 +1,1 @@
+"""The orders domain: model, status transitions, totals. No AWS here."""

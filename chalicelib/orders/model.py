@@ -1,0 +1,154 @@
+"""Orders: what a caller may send, what we store, and how status may change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+
+from chalicelib.money import CURRENCIES, quantize, to_wire
+from chalicelib.orders.errors import InvalidTransition
+
+MAX_ITEMS = 100
+MAX_QTY = 10_000
+MAX_UNIT_PRICE = Decimal("1000000")
+
+
+class OrderStatus(StrEnum):
+    PENDING = "PENDING"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+
+def check_transition(current: OrderStatus, requested: OrderStatus) -> None:
+    """Raise InvalidTransition unless ``current -> requested`` is allowed."""
+    allowed = TRANSITIONS[current]
+    if requested not in allowed:
+        raise InvalidTransition(current.value, requested.value, sorted(s.value for s in allowed))
+
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Email = Annotated[
+    str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", strip_whitespace=True)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrderItemInput(_Strict):
+    sku: Sku
+    qty: Annotated[StrictInt, Field(ge=1, le=MAX_QTY)]
+    unitPrice: Annotated[Decimal, Field(ge=0, le=MAX_UNIT_PRICE, decimal_places=2, allow_inf_nan=False)]
+
+    @field_validator("unitPrice", mode="before")
+    @classmethod
+    def _no_bool(cls, value):
+        # bool is an int to Python; a price of `true` is a caller bug, not 1.
+        if isinstance(value, bool):
+            raise ValueError("must be a number or a decimal string")
+        return value
+
+
+class NewOrder(_Strict):
+    """The body of POST /orders."""
+
+    customerId: Identifier
+    customerEmail: Email
+    items: Annotated[list[OrderItemInput], Field(min_length=1, max_length=MAX_ITEMS)]
+    currency: Annotated[str, StringConstraints(min_length=3, max_length=3)] = "USD"
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR)")
+        return value
+
+
+class StatusChange(_Strict):
+    """The body of PATCH /orders/{orderId}."""
+
+    status: OrderStatus
+    version: Annotated[StrictInt, Field(ge=1)]
+
+
+class Order(BaseModel):
+    """An order as stored and returned."""
+
+    model_config = ConfigDict(frozen=True)
+
+    orderId: str
+    customerId: str
+    customerEmail: str
+    items: list[dict]
+    currency: str
+    total: Decimal
+    status: OrderStatus
+    createdAt: str
+    updatedAt: str
+    version: int
+
+    def to_api(self) -> dict:
+        """The JSON shape callers see: money as exact decimal strings."""
+        return {
+            "orderId": self.orderId,
+            "customerId": self.customerId,
+            "customerEmail": self.customerEmail,
+            "items": [
+                {
+                    "sku": item["sku"],
+                    "qty": int(item["qty"]),
+                    "unitPrice": to_wire(Decimal(item["unitPrice"])),
+                    "lineTotal": to_wire(Decimal(item["qty"]) * Decimal(item["unitPrice"])),
+                }
+                for item in self.items
+            ],
+            "currency": self.currency,
+            "total": to_wire(self.total),
+            "status": self.status.value,
+            "createdAt": self.createdAt,
+            "updatedAt": self.updatedAt,
+            "version": self.version,
+        }
+
+
+def utc_now() -> str:
+    """ISO 8601 UTC timestamp with milliseconds, sortable as a string."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_order(data: NewOrder, *, now: str | None = None, order_id: str | None = None) -> Order:
+    """Price a validated request into a PENDING order at version 1."""
+    now = now or utc_now()
+    items = [{"sku": i.sku, "qty": i.qty, "unitPrice": i.unitPrice} for i in data.items]
+    total = quantize(sum((Decimal(i.qty) * i.unitPrice for i in data.items), Decimal(0)))
+    return Order(
+        orderId=order_id or str(uuid.uuid4()),
+        customerId=data.customerId,
+        customerEmail=data.customerEmail,
+        items=items,
+        currency=data.currency,
+        total=total,
+        status=OrderStatus.PENDING,
+        createdAt=now,
+        updatedAt=now,
+        version=1,
+    )

@@ -1,0 +1,1 @@
+"""Dev-only: runs the whole system on one machine (never shipped to Lambda)."""

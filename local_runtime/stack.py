@@ -1,0 +1,76 @@
+"""The local stack: embedded AWS, provisioned resources and the API, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+
+from chalice.cli.factory import CLIFactory
+from chalice.local import create_local_server
+
+from chalicelib.aws import clients
+from local_runtime import provision
+from local_runtime.emulator import EmbeddedAws, point_boto3_at
+from local_runtime.topology import PROJECT_DIR
+
+log = logging.getLogger("local")
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    aws_port: int = 4566
+    api_port: int = 8000
+    stage: str = "local"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            host=os.environ.get("LOCAL_HOST", "127.0.0.1"),
+            aws_port=int(os.environ.get("LOCAL_AWS_PORT", "4566")),
+            api_port=int(os.environ.get("LOCAL_API_PORT", "8000")),
+            stage=os.environ.get("LOCAL_STAGE", "local"),
+        )
+
+
+def load_app(stage: str):
+    """Load app.py as `chalice local --stage` does, with the stage's environment applied."""
+    factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name=stage)
+    app = factory.load_chalice_app(environment_variables=config.environment_variables)
+    return app, config
+
+
+@dataclass
+class LocalStack:
+    settings: Settings
+    with_api: bool = True
+    aws: EmbeddedAws | None = None
+    app: object = None
+    _api_server: object = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        s = self.settings
+        self.app, config = load_app(s.stage)
+        self.aws = EmbeddedAws(s.host, s.aws_port)
+        self.aws.start()
+        # The stage config names 4566; the port actually in use wins.
+        point_boto3_at(self.aws.endpoint)
+        clients.reset()
+        tables = provision.create_tables()
+        log.info("embedded AWS on %s; tables: %s", self.aws.endpoint, ", ".join(sorted(tables.values())))
+        if self.with_api:
+            self._api_server = create_local_server(self.app, config, s.host, s.api_port)
+            thread = threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+            log.info("API on http://%s:%d", s.host, s.api_port)
+
+    def stop(self) -> None:
+        if self._api_server is not None:
+            self._api_server.shutdown()
+        if self.aws is not None:
+            self.aws.stop()

@@ -1,0 +1,79 @@
+"""Starts `python -m local_runtime up` (what `make dev` runs) on free ports, for tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningStack:
+    def __init__(self, extra_env: dict | None = None) -> None:
+        self.aws_port, self.api_port = free_port(), free_port()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.aws = f"http://127.0.0.1:{self.aws_port}"
+        self.log_path = PROJECT_DIR / "build" / f"stack-{self.api_port}.log"
+        self.log_path.parent.mkdir(exist_ok=True)
+        env = {
+            **os.environ,
+            "LOCAL_AWS_PORT": str(self.aws_port),
+            "LOCAL_API_PORT": str(self.api_port),
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        env.pop("AWS_ENDPOINT_URL", None)
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local_runtime", "up"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"stack exited early:\n{self.output()}")
+            if "ready" in self.output():
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"stack not ready in {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> int:
+        """Ctrl-C the stack's process group, as a user would; returns its exit code."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self._log.close()
+
+    def get(self, path: str, **kwargs):
+        return requests.get(self.api + path, timeout=10, **kwargs)
+
+    def post(self, path: str, body, **kwargs):
+        return requests.post(self.api + path, json=body, timeout=10, **kwargs)
+
+    def patch(self, path: str, body, **kwargs):
+        return requests.patch(self.api + path, json=body, timeout=10, **kwargs)

@@ -1,0 +1,55 @@
+"""Starts the stack as `make dev` does and drives it over real HTTP."""
+
+import socket
+
+import pytest
+import requests
+
+from tests.integration.stack import RunningStack
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def stack():
+    running = RunningStack()
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+def test_order_lifecycle_over_http(stack):
+    body = {"customerId": "c-http", "customerEmail": "h@example.com", "items": [{"sku": "A", "qty": 3, "unitPrice": 1.1}]}
+    created = stack.post("/orders", body)
+    assert created.status_code == 201
+    order = created.json()
+    assert order["total"] == "3.30"
+    assert created.headers["Location"] == f"/orders/{order['orderId']}"
+
+    assert stack.get(f"/orders/{order['orderId']}").json() == order
+    paid = stack.patch(f"/orders/{order['orderId']}", {"status": "PAID", "version": 1})
+    assert paid.json()["status"] == "PAID"
+    cancelled = stack.patch(f"/orders/{order['orderId']}", {"status": "CANCELLED", "version": 2})
+    assert cancelled.json()["status"] == "CANCELLED"
+    listed = stack.get("/orders", params={"customerId": "c-http", "status": "CANCELLED"}).json()
+    assert [o["orderId"] for o in listed["orders"]] == [order["orderId"]]
+    assert requests.delete(f"{stack.api}/orders/{order['orderId']}", timeout=10).status_code == 204
+
+
+def test_bad_input_is_a_json_4xx_over_http(stack):
+    response = requests.post(
+        f"{stack.api}/orders", data="{oops", headers={"Content-Type": "application/json"}, timeout=10
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MALFORMED_JSON"
+
+
+def test_ctrl_c_stops_every_process_and_frees_ports():
+    running = RunningStack()
+    running.wait_ready()
+    assert running.stop() == 0
+    for port in (running.aws_port, running.api_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still served after Ctrl-C"
