@@ -78,7 +78,9 @@ def json_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             )
         except IdempotencyAlreadyInProgressError:
             return error_response(
-                409, "IDEMPOTENCY_IN_PROGRESS", "a request with this Idempotency-Key is still in progress; retry shortly"
+                409,
+                "IDEMPOTENCY_IN_PROGRESS",
+                "a request with this Idempotency-Key is still in progress; retry shortly",
             )
         except tuple(cls for cls, _, _ in _MAPPED) as error:
             status, code = next((s, c) for cls, s, c in _MAPPED if isinstance(error, cls))
@@ -111,4 +113,3 @@ def reshape_chalice_errors(event, get_response):
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
         return error_response(response.status_code, code, message, headers=headers)
     return response
-

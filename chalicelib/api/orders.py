@@ -37,7 +37,9 @@ def _repository() -> OrdersRepository:
 
 def _created(order: dict) -> Response:
     return Response(
-        body=order, status_code=201, headers={"Location": f"/orders/{order['orderId']}", "Content-Type": "application/json"}
+        body=order,
+        status_code=201,
+        headers={"Location": f"/orders/{order['orderId']}", "Content-Type": "application/json"},
     )
 
 
@@ -54,7 +56,9 @@ def create_order(request) -> Response:
     if key is None:
         return _created(create())
     if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        raise ApiError(400, "VALIDATION_ERROR", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
+        raise ApiError(
+            400, "VALIDATION_ERROR", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+        )
     return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, request.lambda_context))
 
 

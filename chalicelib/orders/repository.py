@@ -81,9 +81,7 @@ class OrdersRepository:
                 raise OrderNotFound(order_id) from None
             raise
 
-    def list(
-        self, *, customer_id: str | None, status: OrderStatus | None, limit: int, next_token: str | None
-    ) -> Page:
+    def list(self, *, customer_id: str | None, status: OrderStatus | None, limit: int, next_token: str | None) -> Page:
         """Newest first, from the customer index (filtered by status) or the status index."""
         if customer_id is not None:
             index, condition = "by-customer", Key("customerId").eq(customer_id)

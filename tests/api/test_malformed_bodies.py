@@ -38,8 +38,6 @@ def test_random_order_bodies_never_5xx(api, body):
 @SETTINGS
 @given(body=bodies)
 def test_random_patch_bodies_never_5xx(api, body):
-    response = api.http.request(
-        "PATCH", "/orders/some-order", headers={"Content-Type": "application/json"}, body=body
-    )
+    response = api.http.request("PATCH", "/orders/some-order", headers={"Content-Type": "application/json"}, body=body)
     assert response.status_code < 500, response.body
     assert response.status_code >= 400

@@ -21,7 +21,11 @@ def stack():
 
 
 def test_order_lifecycle_over_http(stack):
-    body = {"customerId": "c-http", "customerEmail": "h@example.com", "items": [{"sku": "A", "qty": 3, "unitPrice": 1.1}]}
+    body = {
+        "customerId": "c-http",
+        "customerEmail": "h@example.com",
+        "items": [{"sku": "A", "qty": 3, "unitPrice": 1.1}],
+    }
     created = stack.post("/orders", body)
     assert created.status_code == 201
     order = created.json()
