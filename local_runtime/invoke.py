@@ -1,0 +1,86 @@
+"""Calls a Chalice handler the way Lambda would: by function name, with an event and a context."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from local_runtime import trace
+
+DEFAULT_TIMEOUT_MS = 30_000
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    aws_request_id: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = 0.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class FunctionError(Exception):
+    """The handler raised: Lambda reports this as an Unhandled function error."""
+
+    def __init__(self, function: str, error: BaseException) -> None:
+        super().__init__(f"{function}: {type(error).__name__}: {error}")
+        self.function, self.error = function, error
+
+
+class Invoker:
+    """Invokes the loaded app's handlers by their Chalice function name."""
+
+    def __init__(self, app, app_name: str, stage: str, region: str = "us-east-1", account: str = "123456789012"):
+        self.app = app
+        self._prefix = f"{app_name}-{stage}"
+        self._region, self._account = region, account
+
+    def lambda_name(self, function: str) -> str:
+        """The deployed Lambda name Chalice gives ``function`` (``<app>-<stage>-<name>``)."""
+        return f"{self._prefix}-{function}"
+
+    def function_for(self, lambda_name: str) -> str | None:
+        """The Chalice function name behind a deployed Lambda name or ARN, if it is ours."""
+        name = lambda_name.rsplit(":function:", 1)[-1].split(":")[0]
+        short = name.removeprefix(self._prefix + "-")
+        return short if short in self.app.handler_map else None
+
+    def invoke(self, function: str, event, source: str, records: int = 1, *, traced: bool = True):
+        """Run ``function`` on ``event``; returns its result or raises FunctionError."""
+        name = self.lambda_name(function)
+        context = LambdaContext(
+            function_name=name,
+            aws_request_id=str(uuid.uuid4()),
+            invoked_function_arn=f"arn:aws:lambda:{self._region}:{self._account}:function:{name}",
+            _deadline=time.monotonic() + DEFAULT_TIMEOUT_MS / 1000,
+        )
+        handler = self.app.handler_map[function]
+        started = time.perf_counter()
+        try:
+            result = handler(event, context)
+        except Exception as error:
+            if traced:
+                trace.delivery(source, function, records, "error", _ms(started), f"{type(error).__name__}: {error}")
+            raise FunctionError(function, error) from error
+        if traced:
+            trace.delivery(source, function, records, _outcome(result), _ms(started))
+        return result
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _outcome(result) -> str:
+    if isinstance(result, dict) and result.get("batchItemFailures"):
+        return f"partial({len(result['batchItemFailures'])})"
+    return "ok"
