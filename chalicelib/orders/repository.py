@@ -117,6 +117,22 @@ class OrdersRepository:
             )
         return Page([_to_order(i) for i in items], token)
 
+    def created_between(self, start: str, end: str) -> list[Order]:
+        """Every order whose createdAt is in [start, end), read status by status from the index."""
+        orders = []
+        for status in OrderStatus:
+            kwargs = {
+                "IndexName": "by-status",
+                "KeyConditionExpression": Key("status").eq(status.value) & Key("createdAt").between(start, end),
+            }
+            while True:
+                page = self._table.query(**kwargs)
+                orders.extend(_to_order(i) for i in page["Items"] if i["createdAt"] < end)
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return orders
+
 
 def _to_order(item: dict) -> Order:
     return Order.model_validate({**item, "version": int(item["version"]), "total": Decimal(item["total"])})

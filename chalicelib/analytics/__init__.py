@@ -1,0 +1,1 @@
+"""Derived numbers: per-day event counts and the daily orders report."""

@@ -1,0 +1,1 @@
+"""Queue consumers fed by the order-created fan-out (SQS <- SNS <- EventBridge)."""

@@ -1,0 +1,33 @@
+"""The one way our queue consumers run a batch: Powertools partial batch responses,
+with each record's effect applied at most once (Powertools idempotency)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib.idempotency import run_once
+
+
+def consume(
+    event: dict, context, *, name: str, logger: Logger, handle: Callable[[SQSRecord], tuple[str, Callable[[], dict]]]
+) -> dict:
+    """Run ``handle`` per record; it returns (dedup key, effect). Failures become batchItemFailures."""
+
+    def record_handler(record: SQSRecord) -> dict:
+        try:
+            key, effect = handle(record)
+            return run_once(name, key, {}, effect, context)
+        except Exception as error:
+            # Logged with its reason; SQS redelivers it, then moves it to the queue's DLQ.
+            logger.error(
+                "record failed",
+                extra={"messageId": record.message_id, "reason": f"{type(error).__name__}: {error}"},
+            )
+            raise
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,43 @@
+"""User notification: writes an order confirmation to the customer's outbox."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.aws import read_models_table
+from chalicelib.consumers.batch import consume
+from chalicelib.consumers.envelope import unwrap
+from chalicelib.money import to_wire
+from chalicelib.orders.events import OrderCreatedDetail
+from chalicelib.orders.model import utc_now
+
+logger = Logger(service="user-notification")
+
+
+def confirmation(order: OrderCreatedDetail) -> dict:
+    """The confirmation message for a new order."""
+    return {
+        "orderId": order.orderId,
+        "to": order.customerEmail,
+        "subject": f"We received your order {order.orderId}",
+        "body": f"Thank you! Your order of {len(order.items)} line(s) totals {to_wire(order.total)} {order.currency}.",
+        "sentAt": utc_now(),
+    }
+
+
+def notify(order: OrderCreatedDetail) -> dict:
+    message = confirmation(order)
+    read_models_table.put(f"customer#{order.customerId}", f"outbox#{message['sentAt']}#{order.orderId}", message)
+    read_models_table.add(f"customer#{order.customerId}", "outbox-count", {"messages": 1})
+    logger.info("confirmation queued", extra={"orderId": order.orderId, "to": order.customerEmail})
+    return message
+
+
+def handle(event: dict, context) -> dict:
+    """SQS batch of OrderCreated events; returns the partial batch response."""
+
+    def one(record):
+        _, order = unwrap(record, "OrderCreated", OrderCreatedDetail)
+        return order.eventId, lambda: notify(order)
+
+    return consume(event, context, name="user-notification", logger=logger, handle=one)

@@ -1,0 +1,1 @@
+"""Customer notifications about order status, published to the notifications topic."""

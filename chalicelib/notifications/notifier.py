@@ -1,0 +1,55 @@
+"""Notifier: target of the status rule; its input is the rule's transformed event (seed 003)."""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.aws.arns import topic_arn
+from chalicelib.aws.clients import client
+from chalicelib.idempotency import run_once
+from chalicelib.orders.model import utc_now
+
+logger = Logger(service="notifier")
+
+
+class StatusNotice(BaseModel):
+    """What the input transformer hands the notifier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orderId: str
+    status: str
+    email: str
+    message: str
+
+
+def publish(notice: StatusNotice) -> dict:
+    """Publish the notice with attributes subscribers can filter on."""
+    response = client("sns").publish(
+        TopicArn=topic_arn("notifications"),
+        Subject=f"Order {notice.orderId} - {notice.status}"[:100],
+        Message=json.dumps(
+            {
+                "email": notice.email,
+                "subject": f"Order update: {notice.orderId}",
+                "body": notice.message,
+                "timestamp": utc_now(),
+            }
+        ),
+        MessageAttributes={
+            "email": {"DataType": "String", "StringValue": notice.email},
+            "status": {"DataType": "String", "StringValue": notice.status},
+            "orderId": {"DataType": "String", "StringValue": notice.orderId},
+        },
+    )
+    logger.info("notification sent", extra={"orderId": notice.orderId, "status": notice.status})
+    return {"messageId": response["MessageId"]}
+
+
+def handle(event: dict, context) -> dict:
+    """Validate the transformed input and publish it once per (order, status)."""
+    notice = StatusNotice.model_validate(event)
+    return run_once("notifier", f"{notice.orderId}:{notice.status}", {}, lambda: publish(notice), context)
