@@ -4,9 +4,14 @@ from chalice import Chalice
 
 from chalicelib.analytics import daily_report_job, event_counts
 from chalicelib.api import analytics, errors, orders
+from chalicelib.api import payments as payments_api
 from chalicelib.consumers import order_processor as order_processing
 from chalicelib.consumers import user_notification as user_notifying
 from chalicelib.notifications import notifier as notifying
+from chalicelib.payments import enricher as payment_enriching
+from chalicelib.payments import processor as payment_processing
+from chalicelib.payments import trigger as payment_trigger
+from chalicelib.payments import validator as payment_validating
 from chalicelib.resource_names import physical_name, stream_arn
 from chalicelib.stream import change_log, order_events
 
@@ -88,3 +93,36 @@ def analytics_counter(event, context):
 @app.schedule("cron(0 9 * * ? *)", name="daily_report")
 def daily_report(event):
     return daily_report_job.handle(event.to_dict(), event.context)
+
+
+# --- Payments -----------------------------------------------------------------------
+
+
+@app.route("/payments", methods=["POST"])
+def submit_payment():
+    return payments_api.submit_payment(app.current_request)
+
+
+@app.route("/payments/{payment_id}", methods=["GET"])
+def get_payment(payment_id):
+    return payments_api.get_payment(payment_id)
+
+
+@app.on_sns_message(topic=physical_name("payments"), name="payments_trigger")
+def payments_trigger(event):
+    return payment_trigger.handle(event.to_dict())
+
+
+@app.lambda_function(name="payment_validator")
+def payment_validator(event, context):
+    return payment_validating.handle(event, context)
+
+
+@app.lambda_function(name="payment_processor")
+def payment_processor(event, context):
+    return payment_processing.handle(event, context)
+
+
+@app.lambda_function(name="payment_enricher")
+def payment_enricher(event, context):
+    return payment_enriching.handle(event, context)

@@ -1,0 +1,36 @@
+"""The Payments API's views: publish a payment event, read its record."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api.errors import ApiError, json_errors
+from chalicelib.api.requests import json_body
+from chalicelib.aws.topics import publish
+from chalicelib.payments.model import PaymentEvent, record_to_api
+from chalicelib.payments.repository import PaymentsRepository
+
+TOPIC = "payments"
+
+
+@json_errors
+def submit_payment(request) -> Response:
+    """202: the event is on the topic; the workflow decides, and GET shows the outcome."""
+    payment = PaymentEvent.model_validate(json_body(request))
+    message_id = publish(TOPIC, payment.to_message())
+    location = f"/payments/{payment.paymentId}"
+    return Response(
+        body={"paymentId": payment.paymentId, "status": "ACCEPTED", "messageId": message_id},
+        status_code=202,
+        headers={"Location": location, "Content-Type": "application/json"},
+    )
+
+
+@json_errors
+def get_payment(payment_id: str) -> dict:
+    item = PaymentsRepository().get(payment_id)
+    if item is None:
+        raise ApiError(
+            404, "PAYMENT_NOT_FOUND", f"payment {payment_id!r} has no record (yet: processing takes a moment)"
+        )
+    return record_to_api(item)

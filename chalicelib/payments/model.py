@@ -1,0 +1,91 @@
+"""The payment event (what POST /payments and any other publisher send) and its stored record."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from chalicelib.money import to_wire
+from chalicelib.orders.model import Identifier
+
+# Up to 12 digits before the point; anything larger is a typo or an attack, not a payment.
+MAX_DIGITS = 14
+
+
+class PaymentMethod(StrEnum):
+    CARD = "CARD"
+    BANK_TRANSFER = "BANK_TRANSFER"
+    WALLET = "WALLET"
+
+
+class PaymentStatus(StrEnum):
+    RECORDED = "RECORDED"  # the processor has taken it and paid the order; enrichment pending
+    PROCESSED = "PROCESSED"
+    REJECTED = "REJECTED"
+
+
+class PaymentEvent(BaseModel):
+    """A payment as published to the payments topic. Sign and currency are business rules (validator)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    paymentId: Identifier
+    orderId: Identifier
+    amount: Annotated[Decimal, Field(max_digits=MAX_DIGITS, decimal_places=2, allow_inf_nan=False)]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    method: PaymentMethod
+    occurredAt: AwareDatetime
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _exact(cls, value):
+        # A float has already lost exactness and a bool is not an amount: send a decimal string.
+        if isinstance(value, bool | float):
+            raise ValueError('must be a decimal string such as "12.50" (or an integer)')
+        return value
+
+    def to_message(self) -> dict:
+        """The wire form: amount as an exact decimal string, time in UTC."""
+        return {
+            "paymentId": self.paymentId,
+            "orderId": self.orderId,
+            "amount": to_wire(self.amount),
+            "currency": self.currency,
+            "method": self.method.value,
+            "occurredAt": iso(self.occurredAt),
+        }
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with milliseconds, as orders use."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def describe(error: ValidationError) -> str:
+    """Pydantic's errors as one readable sentence for a rejection reason."""
+    parts = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(p) for p in item["loc"]) or "(payment)"
+        parts.append(f"{field}: {'unknown field' if item['type'] == 'extra_forbidden' else item['msg']}")
+    return "; ".join(parts)
+
+
+def record_to_api(item: dict) -> dict:
+    """A stored payment record as callers see it: money as strings, numbers as ints."""
+    record = dict(item)
+    for field in ("amount", "reportingAmount"):
+        if field in record:
+            record[field] = to_wire(Decimal(record[field]))
+    if "exchangeRate" in record:
+        record["exchangeRate"] = format(Decimal(record["exchangeRate"]), "f")
+    if "processingLatencyMs" in record:
+        record["processingLatencyMs"] = int(record["processingLatencyMs"])
+    if isinstance(record.get("payment"), str):
+        # A rejected record keeps the event as the workflow saw it, as JSON text (the ASL can only write strings).
+        record["payment"] = json.loads(record["payment"])
+    return record

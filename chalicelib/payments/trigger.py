@@ -1,0 +1,41 @@
+"""The payments topic's trigger: one Express execution per message."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from decimal import Decimal
+
+from chalicelib.aws.workflows import start_execution
+
+STATE_MACHINE = "payments"
+
+
+def workflow_input(sns: dict) -> dict:
+    """The execution input for one SNS message; amounts stay exact (decimal strings)."""
+    try:
+        payment = json.loads(sns["Message"], parse_float=Decimal)
+    except ValueError:
+        payment = sns["Message"]  # the validator sends what is not a payment to the DLQ
+    return {"payment": payment, "receivedAt": sns["Timestamp"], "messageId": sns["MessageId"]}
+
+
+def execution_name(payment) -> str:
+    """Unique per delivery: Express does not deduplicate by name, so we never rely on it.
+
+    The processor's idempotency is what makes a redelivery harmless; the paymentId in the
+    name only helps a person find the execution.
+    """
+    payment_id = payment.get("paymentId") if isinstance(payment, dict) else None
+    readable = re.sub(r"[^A-Za-z0-9_-]", "-", str(payment_id or "unknown"))[:40]
+    return f"{readable}-{uuid.uuid4().hex}"
+
+
+def handle(event: dict) -> list[str]:
+    """Start one execution per record of an SNS Lambda event; returns their ARNs."""
+    started = []
+    for record in event["Records"]:
+        payload = workflow_input(record["Sns"])
+        started.append(start_execution(STATE_MACHINE, execution_name(payload["payment"]), payload))
+    return started
