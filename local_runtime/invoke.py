@@ -48,6 +48,9 @@ class Invoker:
         """The deployed Lambda name Chalice gives ``function`` (``<app>-<stage>-<name>``)."""
         return f"{self._prefix}-{function}"
 
+    def function_arn(self, function: str) -> str:
+        return f"arn:aws:lambda:{self._region}:{self._account}:function:{self.lambda_name(function)}"
+
     def function_for(self, lambda_name: str) -> str | None:
         """The Chalice function name behind a deployed Lambda name or ARN, if it is ours."""
         name = lambda_name.rsplit(":function:", 1)[-1].split(":")[0]
@@ -60,7 +63,7 @@ class Invoker:
         context = LambdaContext(
             function_name=name,
             aws_request_id=str(uuid.uuid4()),
-            invoked_function_arn=f"arn:aws:lambda:{self._region}:{self._account}:function:{name}",
+            invoked_function_arn=self.function_arn(function),
             _deadline=time.monotonic() + DEFAULT_TIMEOUT_MS / 1000,
         )
         handler = self.app.handler_map[function]

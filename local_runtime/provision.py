@@ -1,10 +1,36 @@
-"""Creates the declared resources in the embedded AWS, from infra/topology.yaml."""
+"""Creates the declared resources in the embedded AWS, from infra/topology.yaml.
+
+Beside the declared resources it makes "taps": runtime-owned queues through which moto
+hands over what it cannot deliver itself (rule targets other than SQS, SNS -> Lambda).
+"""
 
 from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
 
 from chalicelib.aws.clients import client
 from chalicelib.resource_names import physical_name
 from local_runtime import topology
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+# Tests shorten the visibility timeout so redelivery takes seconds, not a minute.
+VISIBILITY_OVERRIDE = "LOCAL_QUEUE_VISIBILITY_TIMEOUT"
+
+
+@dataclass
+class Resources:
+    """What provisioning made: logical name -> URL / ARN."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    queue_arns: dict[str, str] = field(default_factory=dict)
+    topic_arns: dict[str, str] = field(default_factory=dict)
+    bus_arn: str = ""
+    rule_arns: dict[str, str] = field(default_factory=dict)
+    # (rule, target) -> tap queue logical name
+    rule_taps: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def table_request(logical: str, spec: dict) -> dict:
@@ -53,3 +79,140 @@ def create_tables() -> dict[str, str]:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["ttl_attribute"]},
             )
     return names
+
+
+def queue_attributes(spec: dict, dlq_arn: str | None = None) -> dict[str, str]:
+    """SetQueueAttributes for a queue declared in the topology."""
+    attributes = {}
+    visibility = os.environ.get(VISIBILITY_OVERRIDE) or spec.get("visibility_timeout_seconds")
+    if visibility is not None:
+        attributes["VisibilityTimeout"] = str(visibility)
+    if "message_retention_seconds" in spec:
+        attributes["MessageRetentionPeriod"] = str(spec["message_retention_seconds"])
+    if dlq_arn:
+        redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec["redrive"]["max_receive_count"]}
+        attributes["RedrivePolicy"] = json.dumps(redrive)
+    return attributes
+
+
+def declared_queues() -> dict[str, dict]:
+    """Every queue the topology implies: declared ones and their "<name>-dlq" siblings."""
+    queues = {}
+    for logical, spec in topology.load()["queues"].items():
+        spec = spec or {}
+        if "redrive" in spec:
+            queues[f"{logical}-dlq"] = {"message_retention_seconds": DLQ_RETENTION_SECONDS}
+        queues[logical] = spec
+    return queues
+
+
+def _create_queue(resources: Resources, logical: str, attributes: dict[str, str]) -> None:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=physical_name(logical), Attributes=attributes)["QueueUrl"]
+    resources.queue_urls[logical] = url
+    resources.queue_arns[logical] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+
+
+def create_queues(resources: Resources) -> None:
+    # DLQs come first in declared_queues(), so a redrive target always exists already.
+    for logical, spec in declared_queues().items():
+        dlq = resources.queue_arns.get(f"{logical}-dlq") if "redrive" in spec else None
+        _create_queue(resources, logical, queue_attributes(spec, dlq))
+
+
+def only_topic_may_send(queue_arn: str, topic_arn: str) -> str:
+    """The queue policy of a subscribed queue: SendMessage from that topic alone."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AllowTopicToSend",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                }
+            ],
+        }
+    )
+
+
+def subscribe_queue(resources: Resources, topic: str, queue: str, raw: bool = False) -> str:
+    sns = client("sns")
+    attributes = {"RawMessageDelivery": "true"} if raw else {}
+    response = sns.subscribe(
+        TopicArn=resources.topic_arns[topic],
+        Protocol="sqs",
+        Endpoint=resources.queue_arns[queue],
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )
+    client("sqs").set_queue_attributes(
+        QueueUrl=resources.queue_urls[queue],
+        Attributes={"Policy": only_topic_may_send(resources.queue_arns[queue], resources.topic_arns[topic])},
+    )
+    return response["SubscriptionArn"]
+
+
+def create_topics(resources: Resources) -> None:
+    sns = client("sns")
+    declared = topology.load()["topics"]
+    for logical in declared:
+        resources.topic_arns[logical] = sns.create_topic(Name=physical_name(logical))["TopicArn"]
+    for logical, spec in declared.items():
+        for subscription in ((spec or {}).get("subscriptions") or {}).values():
+            subscribe_queue(resources, logical, subscription["queue"], subscription.get("raw_message_delivery", False))
+
+
+def tap_queue(resources: Resources, name: str, max_receive_count: int | None = None) -> str:
+    """A runtime-owned queue (with its own DLQ when redelivery is wanted)."""
+    logical = f"local-{name}"
+    attributes = {"VisibilityTimeout": "1"}
+    if max_receive_count:
+        _create_queue(resources, f"{logical}-dlq", {"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)})
+        redrive = {"deadLetterTargetArn": resources.queue_arns[f"{logical}-dlq"], "maxReceiveCount": max_receive_count}
+        attributes["RedrivePolicy"] = json.dumps(redrive)
+    _create_queue(resources, logical, attributes)
+    return logical
+
+
+def create_bus(resources: Resources) -> None:
+    """The bus, its archive and its rules; each rule target is fed through a tap queue."""
+    events = client("events")
+    declared = topology.load()
+    bus = declared["event_bus"]
+    bus_name = physical_name(bus["name"])
+    resources.bus_arn = events.create_event_bus(Name=bus_name)["EventBusArn"]
+    if "archive" in bus:
+        events.create_archive(
+            ArchiveName=bus_name,
+            EventSourceArn=resources.bus_arn,
+            RetentionDays=bus["archive"]["retention_days"],
+        )
+    for rule, spec in declared["rules"].items():
+        resources.rule_arns[rule] = events.put_rule(
+            Name=physical_name(rule),
+            EventBusName=bus_name,
+            EventPattern=json.dumps(spec["event_pattern"]),
+            Description=spec.get("description", ""),
+        )["RuleArn"]
+        targets = []
+        for target in spec["targets"]:
+            tap = tap_queue(resources, f"{rule}-{target}")
+            resources.rule_taps[(rule, target)] = tap
+            targets.append({"Id": target, "Arn": resources.queue_arns[tap]})
+        events.put_targets(Rule=physical_name(rule), EventBusName=bus_name, Targets=targets)
+
+
+def provision() -> Resources:
+    """Everything infra/topology.yaml declares, plus the runtime's taps."""
+    resources = Resources()
+    resources.tables = create_tables()
+    create_queues(resources)
+    create_topics(resources)
+    create_bus(resources)
+    return resources

@@ -4,6 +4,7 @@ Creating clients lazily keeps cold starts and `import app` cheap, and lets the l
 runtime point AWS_ENDPOINT_URL at the emulator before anything connects.
 """
 
+import threading
 from functools import cache
 
 import boto3
@@ -19,13 +20,27 @@ def client(service: str):
     return boto3.session.Session().client(service, config=_CONFIG)
 
 
-@cache
+_per_thread = threading.local()
+
+
 def resource(service: str):
-    """A shared resource object for ``service`` (DynamoDB tables)."""
-    return boto3.session.Session().resource(service, config=_CONFIG)
+    """A resource object for ``service`` (DynamoDB tables), one per thread.
+
+    boto3 resources are not thread-safe; the local runtime calls handlers from several threads.
+    """
+    cached = getattr(_per_thread, "resources", None)
+    if cached is None or cached[0] != _generation:
+        cached = _per_thread.resources = (_generation, {})
+    if service not in cached[1]:
+        cached[1][service] = boto3.session.Session().resource(service, config=_CONFIG)
+    return cached[1][service]
+
+
+_generation = 0
 
 
 def reset() -> None:
     """Forget cached clients (tests switch endpoints between runs)."""
+    global _generation
     client.cache_clear()
-    resource.cache_clear()
+    _generation += 1

@@ -25,7 +25,7 @@ def enrich(records: list[dict]) -> list[dict]:
         old = stream.old_image if stream and stream.old_image else None
         new = stream.new_image if stream and stream.new_image else None
         occurred = creation_time(record).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        events = from_change(record.event_name.value, old, new, record.event_id, occurred)
+        events = from_change(raw["eventName"], old, new, record.event_id, occurred)
         outputs.extend(e.to_pipe_output() for e in events)
     logger.debug("enriched", extra={"records": len(records), "events": len(outputs)})
     return outputs

@@ -33,7 +33,7 @@ def change_of(record: DynamoDBRecord) -> dict:
     """The seed-001 change-log shape: eventName, keys, old, new, approximateCreationTime."""
     stream = record.dynamodb
     return {
-        "eventName": record.event_name.value if record.event_name else None,
+        "eventName": record.raw_event.get("eventName"),
         "keys": plain(stream.keys) if stream else None,
         "old": plain(stream.old_image) if stream and stream.old_image else None,
         "new": plain(stream.new_image) if stream and stream.new_image else None,
