@@ -11,9 +11,12 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import create_local_server
 
 from chalicelib.aws import clients
-from local_runtime import provision
+from local_runtime import provision, state_machines
 from local_runtime.emulator import EmbeddedAws, point_boto3_at
+from local_runtime.invoke import Invoker
+from local_runtime.runtime import build_workers
 from local_runtime.topology import PROJECT_DIR
+from local_runtime.worker import Worker
 
 log = logging.getLogger("local")
 
@@ -50,6 +53,10 @@ class LocalStack:
     aws: EmbeddedAws | None = None
     app: object = None
     _api_server: object = None
+    _lambda_endpoint: object = None
+    resources: provision.Resources | None = None
+    invoker: Invoker | None = None
+    workers: list[Worker] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
@@ -60,8 +67,16 @@ class LocalStack:
         # The stage config names 4566; the port actually in use wins.
         point_boto3_at(self.aws.endpoint)
         clients.reset()
-        tables = provision.create_tables()
-        log.info("embedded AWS on %s; tables: %s", self.aws.endpoint, ", ".join(sorted(tables.values())))
+        self.resources = provision.provision()
+        log.info("embedded AWS on %s; tables: %s", self.aws.endpoint, ", ".join(sorted(self.resources.tables.values())))
+        if self.with_api:
+            self.invoker = Invoker(self.app, config.app_name, s.stage)
+            self.workers = build_workers(self.app, self.invoker, self.resources)
+            for worker in self.workers:
+                worker.start()
+            log.info("delivering: %s", ", ".join(w.name for w in self.workers))
+            # State machines: their Lambda tasks reach our handlers through the Invoke endpoint (MOTO_PORT).
+            self._lambda_endpoint = state_machines.start(self.invoker, self.aws.endpoint, s.host)
         if self.with_api:
             self._api_server = create_local_server(self.app, config, s.host, s.api_port)
             thread = threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True)
@@ -70,6 +85,11 @@ class LocalStack:
             log.info("API on http://%s:%d", s.host, s.api_port)
 
     def stop(self) -> None:
+        state_machines.stop(self._lambda_endpoint)
+        for worker in self.workers:
+            worker.stop()
+        for worker in self.workers:
+            worker.join(timeout=5)
         if self._api_server is not None:
             self._api_server.shutdown()
         if self.aws is not None:
