@@ -20,7 +20,7 @@ TEST_PREFIX = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
 
 @pytest.fixture
 def aws(monkeypatch):
-    """moto in-process with every declared table created; no endpoint, no network."""
+    """moto in-process with every declared resource created; no endpoint, no network."""
     # With AWS_ENDPOINT_URL set, mock_aws would not intercept and tests would hit a live server.
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -34,7 +34,7 @@ def aws(monkeypatch):
     with mock_aws():
         from local_runtime import provision
 
-        provision.create_tables()
+        provision.provision()
         yield
     clients.reset()
     idempotency.persistence_store.cache_clear()

@@ -1,0 +1,66 @@
+"""Fan-out consumers: envelope unwrapping, partial batch responses, idempotency."""
+
+import json
+
+import pytest
+
+from chalicelib.aws import read_models_table
+from local_runtime.invoke import FunctionError
+from tests.handlers.event_shapes import bridge_event, order_created_detail, sns_wrapped, sqs_batch
+
+
+def order_created_body(order_id: str, qty: int = 2) -> str:
+    return sns_wrapped(json.dumps(bridge_event("OrderCreated", order_created_detail(order_id, qty=qty))))
+
+
+def reserved_qty() -> int:
+    item = read_models_table.get("sku#SKU-1", "reserved")
+    return int(item["qty"]) if item else 0
+
+
+def test_order_processor_reserves_stock_for_each_order(invoke):
+    event = sqs_batch([order_created_body("o-1", qty=2), order_created_body("o-2", qty=3)])
+    assert invoke("order_processor", event) == {"batchItemFailures": []}
+    assert reserved_qty() == 5
+    assert read_models_table.get("order#o-1", "fulfilment")["lines"] == 1
+
+
+def test_poison_message_fails_alone(invoke):
+    event = sqs_batch([order_created_body("o-1"), "not json at all", order_created_body("o-2")])
+    poison_id = event["Records"][1]["messageId"]
+    result = invoke("order_processor", event)
+    assert result == {"batchItemFailures": [{"itemIdentifier": poison_id}]}
+    assert reserved_qty() == 4
+
+
+def test_wrong_detail_type_is_reported_as_that_records_failure(invoke):
+    wrong = sns_wrapped(json.dumps(bridge_event("OrderDeleted", {"orderId": "o-1"})))
+    event = sqs_batch([order_created_body("o-1"), wrong])
+    result = invoke("user_notification", event)
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+
+
+def test_a_batch_where_every_record_fails_fails_whole(invoke):
+    # Powertools raises when nothing succeeded, so Lambda retries the batch as a unit.
+    with pytest.raises(FunctionError):
+        invoke("order_processor", sqs_batch(["poison-1", "poison-2"]))
+    assert reserved_qty() == 0
+
+
+def test_redelivered_message_has_no_second_effect(invoke):
+    body = order_created_body("o-1", qty=2)
+    invoke("order_processor", sqs_batch([body]))
+    # Same domain event again: a redelivery, or a replay from the archive (new EventBridge id).
+    invoke("order_processor", sqs_batch([body]))
+    invoke("order_processor", sqs_batch([order_created_body("o-1", qty=2)]))
+    assert reserved_qty() == 2
+
+
+def test_user_notification_writes_one_confirmation(invoke):
+    body = order_created_body("o-9")
+    invoke("user_notification", sqs_batch([body]))
+    invoke("user_notification", sqs_batch([body]))
+    outbox = read_models_table.query("customer#c-1", "outbox#")
+    assert len(outbox) == 1
+    assert outbox[0]["to"] == "ada@example.com"
+    assert "10.00 USD" in outbox[0]["body"]

@@ -1,0 +1,61 @@
+"""Change log and pipe enrichment, fed real DynamoDB stream event shapes."""
+
+import json
+from decimal import Decimal
+
+from local_runtime.lambda_events import stream_record
+
+ORDER = {
+    "orderId": "o-1",
+    "customerId": "c-1",
+    "customerEmail": "ada@example.com",
+    "currency": "USD",
+    "total": Decimal("40.48"),
+    "status": "PENDING",
+    "version": 1,
+    "items": [{"sku": "A", "qty": 2, "unitPrice": Decimal("20.24")}],
+}
+
+
+def log_lines(caplog):
+    """The change log's lines exactly as its Powertools formatter writes them."""
+    from chalicelib.stream.change_log import logger
+
+    formatter = logger.registered_formatter
+    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == "order-change-log"]
+
+
+def test_change_log_writes_seed_shape_with_plain_numbers(invoke, caplog):
+    event = {
+        "Records": [
+            stream_record("INSERT", {"orderId": "o-1"}, new=ORDER, sequence=1),
+            stream_record("MODIFY", {"orderId": "o-1"}, old=ORDER, new={**ORDER, "status": "PAID"}, sequence=2),
+            stream_record("REMOVE", {"orderId": "o-1"}, old=ORDER, sequence=3),
+        ]
+    }
+    assert invoke("order_change_log", event) == {"batchItemFailures": []}
+    lines = [line["message"] for line in log_lines(caplog)]
+    assert all(set(line) == {"eventName", "keys", "old", "new", "approximateCreationTime"} for line in lines)
+    assert [line["eventName"] for line in lines] == ["INSERT", "MODIFY", "REMOVE"]
+    insert, modify, remove = lines
+    assert insert["keys"] == {"orderId": "o-1"}
+    assert insert["old"] is None
+    assert insert["new"]["total"] == 40.48
+    assert insert["new"]["items"][0]["qty"] == 2
+    assert (modify["old"]["status"], modify["new"]["status"]) == ("PENDING", "PAID")
+    assert remove["new"] is None
+    assert len(insert["approximateCreationTime"]) == len("2025-08-23 14:05:22")
+
+
+def test_enricher_turns_records_into_domain_events(invoke):
+    records = [
+        stream_record("INSERT", {"orderId": "o-1"}, new=ORDER),
+        stream_record("MODIFY", {"orderId": "o-1"}, old=ORDER, new={**ORDER, "status": "CANCELLED"}),
+        stream_record("MODIFY", {"orderId": "o-1"}, old=ORDER, new=ORDER),
+        stream_record("REMOVE", {"orderId": "o-1"}, old=ORDER),
+    ]
+    out = invoke("order_events_enricher", records)
+    assert [o["detailType"] for o in out] == ["OrderCreated", "OrderStatusChanged", "OrderCancelled", "OrderDeleted"]
+    assert out[0]["detail"]["eventId"] == records[0]["eventID"]
+    assert out[1]["detail"]["previousStatus"] == "PENDING"
+    json.dumps(out)  # the pipe sends it on as JSON: no Decimals may remain
