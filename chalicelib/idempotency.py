@@ -18,8 +18,12 @@ RETENTION_SECONDS = 24 * 3600
 
 
 @cache
-def persistence_store() -> DynamoDBPersistenceLayer:
-    """The persistence layer, built on first use so importing stays offline and cheap."""
+def persistence_store(scope: str) -> DynamoDBPersistenceLayer:
+    """The persistence layer for one scope, built on first use so importing stays cheap.
+
+    One per scope: a layer keeps its key prefix on the instance for the duration of a
+    call, so scopes sharing one race when handlers run side by side (the local runtime).
+    """
     return DynamoDBPersistenceLayer(table_name=physical_name("idempotency"), boto3_client=client("dynamodb"))
 
 
@@ -40,7 +44,7 @@ def run_once(scope: str, key: str, payload: dict, action: Callable[[], dict], la
         config.register_lambda_context(lambda_context)
 
     @idempotent_function(
-        data_keyword_argument="request", persistence_store=persistence_store(), config=config, key_prefix=scope
+        data_keyword_argument="request", persistence_store=persistence_store(scope), config=config, key_prefix=scope
     )
     def _once(request: dict) -> dict:
         return action()

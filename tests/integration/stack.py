@@ -77,3 +77,27 @@ class RunningStack:
 
     def patch(self, path: str, body, **kwargs):
         return requests.patch(self.api + path, json=body, timeout=10, **kwargs)
+
+    def client(self, service: str):
+        """A boto3 client on the stack's embedded AWS."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.aws,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+
+def eventually(check, timeout: float = 20, interval: float = 0.1):
+    """Poll ``check()`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s: {getattr(check, '__name__', check)}")
+        time.sleep(interval)
