@@ -272,7 +272,7 @@ class Module:
                         {
                             "Sid": "StartWorkflow",
                             "Effect": "Allow",
-                            "Action": ["states:StartExecution", "states:StartSyncExecution"],
+                            "Action": ["states:StartExecution"],
                             "Resource": ref(f'aws_sfn_state_machine.machine["{name}"].arn'),
                         }
                     )

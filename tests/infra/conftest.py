@@ -13,10 +13,14 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def module_dir(tmp_path_factory) -> Path:
+def built(tmp_path_factory) -> tuple[build.Module, Path]:
     out = tmp_path_factory.mktemp("terraform") / "module"
-    build.build(PROJECT, "dev", out)
-    return out
+    return build.build(PROJECT, "dev", out), out
+
+
+@pytest.fixture(scope="session")
+def module_dir(built) -> Path:
+    return built[1]
 
 
 @pytest.fixture(scope="session")

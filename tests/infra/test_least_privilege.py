@@ -1,0 +1,261 @@
+"""Each function's code against exactly the IAM policy the module gives it.
+
+Every AWS call a function makes is recorded with the ARN it acts on and evaluated against
+its policy. (moto's own IAM enforcement cannot do this: for DynamoDB it ignores resources.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from fnmatch import fnmatch
+
+import boto3
+import botocore.client
+import pytest
+
+from chalicelib.aws import arns
+from chalicelib.orders.model import NewOrder, new_order
+from chalicelib.orders.repository import OrdersRepository
+from chalicelib.resource_names import physical_name
+from local_runtime.invoke import Invoker
+from local_runtime.lambda_events import scheduled_event, stream_record
+from tests.handlers.event_shapes import bridge_event, order_created_detail, sns_wrapped, sqs_batch
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+_REF = re.compile(r"\$\{([^}]+)\}")
+_KEYED = re.compile(r'^(aws_[a-z_]+)\.([a-z_]+)\["([^"]+)"\]\.([a-z_]+)$')
+
+
+def concrete(reference: str) -> str:
+    """The ARN moto gives the resource a Terraform reference names."""
+    keyed = _KEYED.match(reference)
+    if reference == "aws_cloudwatch_event_bus.bus.arn":
+        return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{physical_name('orders')}"
+    if not keyed:
+        return f"arn:aws:unused:{REGION}:{ACCOUNT}:{reference}"  # logs, KMS: not exercised here
+    kind, _, name, attribute = keyed.groups()
+    physical = physical_name(name)
+    arn = {
+        "aws_dynamodb_table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}",
+        "aws_sqs_queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}",
+        "aws_sns_topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:{physical}",
+        "aws_sfn_state_machine": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{physical}",
+    }.get(kind, f"arn:aws:unused:{REGION}:{ACCOUNT}:{reference}")
+    return arn + ("/stream/*" if attribute == "stream_arn" else "")
+
+
+def concrete_policy(value):
+    """The policy with every Terraform reference replaced by moto's ARN."""
+    if isinstance(value, dict):
+        return {k: concrete_policy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [concrete_policy(v) for v in value]
+    if isinstance(value, str):
+        return _REF.sub(lambda m: concrete(m.group(1)), value)
+    return value
+
+
+# boto3 service name -> IAM action prefix, where they differ.
+_IAM_PREFIX = {"stepfunctions": "states"}
+# Calls AWS allows whatever the policy says.
+_ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}
+
+
+def _resources(service: str, params: dict) -> list[str]:
+    """The ARNs a call acts on, as IAM evaluates it."""
+    base = f"arn:aws:{service}:{REGION}:{ACCOUNT}"
+    if service == "dynamodb":
+        table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{params['TableName']}"
+        return [f"{table}/index/{params['IndexName']}" if "IndexName" in params else table]
+    if service == "sns":
+        return [params["TopicArn"]]
+    if service == "sqs":
+        return [f"{base}:{params.get('QueueName') or params['QueueUrl'].rsplit('/', 1)[1]}"]
+    if service == "events":
+        buses = {e.get("EventBusName", "default") for e in params["Entries"]}
+        return [b if b.startswith("arn:") else f"{base}:event-bus/{b}" for b in buses]
+    if service == "stepfunctions":
+        return [params["stateMachineArn"]]
+    raise AssertionError(f"no resource rule for {service}; add one")
+
+
+def allowed(policy: dict, action: str, resource: str) -> bool:
+    for statement in policy["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if (
+            statement["Effect"] == "Allow"
+            and any(fnmatch(action, a) for a in actions)
+            and any(fnmatch(resource, r) for r in resources)
+        ):
+            return True
+    return False
+
+
+@contextmanager
+def recorded_calls():
+    """Every AWS call made in the block, as (action, resource) pairs."""
+    calls: list[tuple[str, str]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        service = client.meta.service_model.service_name
+        action = f"{_IAM_PREFIX.get(service, service)}:{operation}"
+        if action not in _ALWAYS_ALLOWED:
+            calls.extend((action, resource) for resource in _resources(service, params))
+        return original(client, operation, params)
+
+    botocore.client.BaseClient._make_api_call = recording
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original
+
+
+def denied(policy: dict, calls: list[tuple[str, str]]) -> list[str]:
+    concrete_ = concrete_policy(policy)
+    return sorted({f"{a} on {r}" for a, r in calls if not allowed(concrete_, a, r)})
+
+
+@pytest.fixture
+def world(aws):
+    """An order to work on, a state machine to start, and the account id already known."""
+    arns.reset()
+    arns.account_id()  # STS needs no permission on AWS; resolve it outside enforcement
+    order = new_order(
+        NewOrder(customerId="c-1", customerEmail="a@example.com", items=[{"sku": "A", "qty": 1, "unitPrice": "12.50"}])
+    )
+    OrdersRepository().put_new(order)
+    boto3.client("stepfunctions").create_state_machine(
+        name=physical_name("payments"),
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+        type="EXPRESS",
+    )
+    from app import app
+
+    return {"order": order, "invoker": Invoker(app, "orders-platform", "dev"), "app": app}
+
+
+def payment_state(order) -> dict:
+    payment = {
+        "paymentId": f"p-{uuid.uuid4().hex[:6]}",
+        "orderId": order.orderId,
+        "amount": "12.50",
+        "currency": "USD",
+        "method": "CARD",
+        "occurredAt": "2026-01-01T00:00:00Z",
+    }
+    return {"payment": payment, "receivedAt": "2026-01-01T00:00:00.000Z", "messageId": "m-1"}
+
+
+def sns_event(message: dict) -> dict:
+    notification = json.loads(sns_wrapped(json.dumps(message)))
+    from local_runtime.lambda_events import sns_event as build
+
+    return build(notification, "arn:aws:sns:us-east-1:123456789012:sub")
+
+
+def order_created_batch() -> dict:
+    return sqs_batch([sns_wrapped(json.dumps(bridge_event("OrderCreated", order_created_detail(uuid.uuid4().hex))))])
+
+
+def exercise(function: str, world: dict):
+    """Run ``function`` on a representative event; returns its result (raises on failure)."""
+    invoke = world["invoker"].invoke
+    order = world["order"]
+    events = {
+        "order_change_log": lambda: {"Records": [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})]},
+        "order_events_enricher": lambda: [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})],
+        "order_processor": order_created_batch,
+        "user_notification": order_created_batch,
+        "notifier": lambda: {"orderId": "o", "status": "SHIPPED", "email": "a@b.co", "message": "m"},
+        "analytics": lambda: bridge_event("OrderCreated", {"eventId": uuid.uuid4().hex}),
+        "daily_report": lambda: scheduled_event("arn:rule", datetime.now(UTC)),
+        "payments_trigger": lambda: sns_event(payment_state(order)["payment"]),
+        "payment_validator": lambda: payment_state(order),
+        "payment_processor": lambda: payment_state(order),
+    }
+    if function == "payment_enricher":
+        state = payment_state(order)
+        invoke("payment_processor", state, "test", traced=False)  # before recording: the record must exist
+        events[function] = lambda: state
+    event = events[function]()
+    with recorded_calls() as calls:
+        result = invoke(function, event, "test", traced=False)
+    return result, calls
+
+
+FUNCTIONS = [
+    "order_change_log",
+    "order_events_enricher",
+    "order_processor",
+    "user_notification",
+    "notifier",
+    "analytics",
+    "daily_report",
+    "payments_trigger",
+    "payment_validator",
+    "payment_processor",
+    "payment_enricher",
+]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_call_a_function_makes_is_granted_by_its_policy(function, world, built):
+    module, _ = built
+    result, calls = exercise(function, world)
+    if isinstance(result, dict) and "batchItemFailures" in result:
+        assert result["batchItemFailures"] == []
+    assert denied(module.policy(function), calls) == []
+
+
+def test_the_check_catches_a_missing_grant(world, built):
+    module, _ = built
+    _, calls = exercise("daily_report", world)
+    policy = module.policy("daily_report")
+    narrowed = {**policy, "Statement": [s for s in policy["Statement"] if "events:PutEvents" not in s["Action"]]}
+    assert any(d.startswith("events:PutEvents on ") for d in denied(narrowed, calls))
+
+
+def test_every_event_function_is_exercised(built):
+    module, _ = built
+    assert set(module.functions) - {"api_handler"} == set(FUNCTIONS)
+
+
+def test_api_runs_under_its_own_policy(world, built):
+    from chalice.test import Client
+
+    from tests.conftest import PROJECT_DIR, TEST_STAGE
+
+    module, _ = built
+    policy = module.policy("api_handler")
+    body = {"customerId": "c-9", "customerEmail": "a@b.co", "items": [{"sku": "A", "qty": 1, "unitPrice": "1.00"}]}
+    json_headers = {"Content-Type": "application/json"}
+    with Client(world["app"], stage_name=TEST_STAGE, project_dir=str(PROJECT_DIR)) as client, recorded_calls() as calls:
+        created = client.http.post("/orders", headers={**json_headers, "Idempotency-Key": "k"}, body=json.dumps(body))
+        assert created.status_code == 201, created.body
+        order_id = json.loads(created.body)["orderId"]
+        responses = [
+            client.http.get(f"/orders/{order_id}"),
+            client.http.get("/orders?customerId=c-9&status=PENDING"),
+            client.http.get("/orders?status=PENDING"),
+            client.http.request(
+                "PATCH", f"/orders/{order_id}", headers=json_headers, body=json.dumps({"status": "PAID", "version": 1})
+            ),
+            client.http.get(f"/analytics/events/{datetime.now(UTC).date()}"),
+            client.http.get("/reports/daily/2026-01-01"),
+            client.http.post(
+                "/payments",
+                headers=json_headers,
+                body=json.dumps({**payment_state(world["order"])["payment"]}),
+            ),
+            client.http.get("/payments/p-unknown"),
+            client.http.delete(f"/orders/{order_id}"),
+        ]
+    assert [r.status_code for r in responses if r.status_code >= 500] == [], [r.body for r in responses]
+    assert denied(policy, calls) == []
