@@ -1,23 +1,43 @@
-"""The embedded AWS: moto's server in this process."""
+"""The embedded AWS: moto's server, in a child process of its own.
+
+A child process rather than moto's in-process ThreadedMotoServer: moto's request handling
+is CPU-bound Python, and sharing one interpreter (one GIL) with the API and the delivery
+workers leaves the second core idle and every hop slower.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 
 import requests
-from moto.server import ThreadedMotoServer
+
+READY_TIMEOUT_SECONDS = 30
 
 
 class EmbeddedAws:
     """moto's server on loopback, configured for in-process execution (no Docker)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, lambda_port: int | None = None) -> None:
         self.host, self.port = host, port
         self.endpoint = f"http://{host}:{port}"
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        # moto's Step Functions call Lambda's Invoke on localhost:$MOTO_PORT; pointing it at
+        # the runtime's Invoke endpoint runs the tasks in our process (see lambda_endpoint.py).
+        self._lambda_port = lambda_port
+        self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._server.start()
+        env = {**os.environ, "MOTO_PORT": str(self._lambda_port or self.port)}
+        env.pop("AWS_ENDPOINT_URL", None)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait_ready()
         # Settings switch moto's storage backends, so they go in before any resource exists.
         requests.post(
             f"{self.endpoint}/moto-api/config",
@@ -25,8 +45,27 @@ class EmbeddedAws:
             timeout=10,
         ).raise_for_status()
 
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise OSError(f"moto's server exited with {self._process.returncode} (is port {self.port} free?)")
+            try:
+                requests.get(f"{self.endpoint}/moto-api/data.json", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise OSError(f"moto's server did not answer on {self.endpoint} within {READY_TIMEOUT_SECONDS} s")
+
     def stop(self) -> None:
-        self._server.stop()
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
 
 def point_boto3_at(endpoint: str) -> None:

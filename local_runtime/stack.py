@@ -11,7 +11,7 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import create_local_server
 
 from chalicelib.aws import clients
-from local_runtime import provision, state_machines
+from local_runtime import lambda_endpoint, provision, state_machines
 from local_runtime.emulator import EmbeddedAws, point_boto3_at
 from local_runtime.invoke import Invoker
 from local_runtime.runtime import build_workers
@@ -62,7 +62,13 @@ class LocalStack:
     def start(self) -> None:
         s = self.settings
         self.app, config = load_app(s.stage)
-        self.aws = EmbeddedAws(s.host, s.aws_port)
+        self.invoker = Invoker(self.app, config.app_name, s.stage)
+        aws_endpoint = f"http://{s.host}:{s.aws_port}"
+        if self.with_api:
+            # Listening before moto starts, because moto learns its port (MOTO_PORT) at spawn.
+            self._lambda_endpoint = lambda_endpoint.started(self.invoker, aws_endpoint, s.host)
+        lambda_port = self._lambda_endpoint.port if self._lambda_endpoint else None
+        self.aws = EmbeddedAws(s.host, s.aws_port, lambda_port=lambda_port)
         self.aws.start()
         # The stage config names 4566; the port actually in use wins.
         point_boto3_at(self.aws.endpoint)
@@ -70,13 +76,12 @@ class LocalStack:
         self.resources = provision.provision()
         log.info("embedded AWS on %s; tables: %s", self.aws.endpoint, ", ".join(sorted(self.resources.tables.values())))
         if self.with_api:
-            self.invoker = Invoker(self.app, config.app_name, s.stage)
             self.workers = build_workers(self.app, self.invoker, self.resources)
             for worker in self.workers:
                 worker.start()
             log.info("delivering: %s", ", ".join(w.name for w in self.workers))
             # State machines: their Lambda tasks reach our handlers through the Invoke endpoint (MOTO_PORT).
-            self._lambda_endpoint = state_machines.start(self.invoker, self.aws.endpoint, s.host)
+            self._lambda_endpoint.task_states.update(state_machines.create_all(self.invoker))
         if self.with_api:
             self._api_server = create_local_server(self.app, config, s.host, s.api_port)
             thread = threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True)
@@ -85,7 +90,8 @@ class LocalStack:
             log.info("API on http://%s:%d", s.host, s.api_port)
 
     def stop(self) -> None:
-        state_machines.stop(self._lambda_endpoint)
+        if self._lambda_endpoint is not None:
+            self._lambda_endpoint.stop()
         for worker in self.workers:
             worker.stop()
         for worker in self.workers:

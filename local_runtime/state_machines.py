@@ -8,7 +8,7 @@ import re
 
 from chalicelib.aws.clients import client
 from chalicelib.resource_names import physical_name
-from local_runtime import lambda_endpoint, topology
+from local_runtime import topology
 from local_runtime.invoke import Invoker
 from local_runtime.topology import PROJECT_DIR
 
@@ -94,15 +94,3 @@ def create_all(invoker: Invoker) -> dict[str, str]:
         states.update(task_states(logical, definition))
         log.info("state machine %s (%s)", name, spec.get("type", "STANDARD"))
     return states
-
-
-def start(invoker: Invoker, aws_endpoint: str, host: str = "127.0.0.1") -> lambda_endpoint.LambdaEndpoint:
-    """Start the Invoke endpoint (MOTO_PORT), then create the machines whose tasks it serves."""
-    endpoint = lambda_endpoint.started(invoker, aws_endpoint, host)
-    endpoint.task_states.update(create_all(invoker))
-    return endpoint
-
-
-def stop(endpoint: lambda_endpoint.LambdaEndpoint | None) -> None:
-    if endpoint is not None:
-        endpoint.stop()

@@ -34,8 +34,7 @@ def aws(monkeypatch):
     with mock_aws():
         from local_runtime import provision
 
-        provision.provision()
-        yield
+        yield provision.provision()
     clients.reset()
     idempotency.persistence_store.cache_clear()
 
