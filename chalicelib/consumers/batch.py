@@ -9,7 +9,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from chalicelib.consumers.envelope import unwrap
 from chalicelib.idempotency import run_once
+from chalicelib.orders.events import OrderCreatedDetail
 
 
 def consume(
@@ -31,3 +33,15 @@ def consume(
 
     processor = BatchProcessor(event_type=EventType.SQS)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+def consume_order_created(
+    event: dict, context, *, name: str, logger: Logger, act: Callable[[OrderCreatedDetail], dict]
+):
+    """A batch of fan-out messages, each an OrderCreated acted on once per domain event."""
+
+    def one(record: SQSRecord):
+        _, order = unwrap(record, "OrderCreated", OrderCreatedDetail)
+        return order.eventId, lambda: act(order)
+
+    return consume(event, context, name=name, logger=logger, handle=one)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from chalicelib.aws import event_publisher, read_models_table
-from chalicelib.consumers.batch import consume
-from chalicelib.consumers.envelope import unwrap
+from chalicelib.consumers.batch import consume_order_created
 from chalicelib.orders.events import OrderCreatedDetail
 from chalicelib.orders.model import utc_now
 
@@ -27,9 +26,4 @@ def reserve(order: OrderCreatedDetail) -> dict:
 
 def handle(event: dict, context) -> dict:
     """SQS batch of OrderCreated events; returns the partial batch response."""
-
-    def one(record):
-        _, order = unwrap(record, "OrderCreated", OrderCreatedDetail)
-        return order.eventId, lambda: reserve(order)
-
-    return consume(event, context, name="order-processor", logger=logger, handle=one)
+    return consume_order_created(event, context, name="order-processor", logger=logger, act=reserve)

@@ -10,16 +10,6 @@ from tests.integration.stack import RunningStack
 pytestmark = pytest.mark.stack
 
 
-@pytest.fixture(scope="module")
-def stack():
-    running = RunningStack()
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
-
-
 def test_order_lifecycle_over_http(stack):
     body = {
         "customerId": "c-http",

@@ -17,16 +17,6 @@ pytestmark = pytest.mark.stack
 PREFIX = "orders-platform-local"
 
 
-@pytest.fixture(scope="module")
-def stack():
-    running = RunningStack()
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
-
-
 def new_order(stack, unit_price="12.50") -> dict:
     body = {
         "customerId": "c-pay",
