@@ -8,6 +8,7 @@ workers leaves the second core idle and every hop slower.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -36,6 +37,9 @@ class EmbeddedAws:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Ctrl-C reaches the whole process group; moto must outlive the workers polling it
+            # and stop when stop() says so, or each in-flight poll ends in a traceback.
+            preexec_fn=_ignore_interrupt,
         )
         self._wait_ready()
         # Settings switch moto's storage backends, so they go in before any resource exists.
@@ -66,6 +70,10 @@ class EmbeddedAws:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def point_boto3_at(endpoint: str) -> None:
