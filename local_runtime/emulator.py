@@ -7,6 +7,8 @@ workers leaves the second core idle and every hop slower.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -37,9 +39,11 @@ class EmbeddedAws:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            # Ctrl-C reaches the whole process group; moto must outlive the workers polling it
-            # and stop when stop() says so, or each in-flight poll ends in a traceback.
-            preexec_fn=_ignore_interrupt,
+            # Ctrl-C reaches the terminal's process group; moto must outlive the workers polling
+            # it and stop when stop() says so, or each in-flight poll ends in a traceback.
+            # (moto installs its own SIGINT handler, so ignoring the signal is not enough.)
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self._wait_ready()
         # Settings switch moto's storage backends, so they go in before any resource exists.
@@ -72,8 +76,14 @@ class EmbeddedAws:
             self._process.wait()
 
 
-def _ignore_interrupt() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this child when the stack's process dies, even by SIGKILL."""
+    # Not Linux (no libc.so.6): stop() still ends it.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def point_boto3_at(endpoint: str) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 from dataclasses import dataclass, field
 
 from chalice.cli.factory import CLIFactory
-from chalice.local import create_local_server
+from chalice.local import ChaliceRequestHandler, create_local_server
 
 from chalicelib.aws import clients
 from local_runtime import lambda_endpoint, provision, state_machines
@@ -27,6 +28,7 @@ class Settings:
     aws_port: int = 4566
     api_port: int = 8000
     stage: str = "local"
+    http_log: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,6 +37,7 @@ class Settings:
             aws_port=int(os.environ.get("LOCAL_AWS_PORT", "4566")),
             api_port=int(os.environ.get("LOCAL_API_PORT", "8000")),
             stage=os.environ.get("LOCAL_STAGE", "local"),
+            http_log=os.environ.get("LOCAL_HTTP_LOG", "") not in ("", "0"),
         )
 
 
@@ -44,6 +47,21 @@ def load_app(stage: str):
     config = factory.create_config_obj(chalice_stage_name=stage)
     app = factory.load_chalice_app(environment_variables=config.environment_variables)
     return app, config
+
+
+class _QuietRequestHandler(ChaliceRequestHandler):
+    """Chalice's handler without its access log line; the trace says what matters."""
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+def _api_server(app, config, host: str, port: int, http_log: bool):
+    """Chalice's local server, as `chalice local` runs it; access log only with LOCAL_HTTP_LOG=1."""
+    server = create_local_server(app, config, host, port)
+    if not http_log:
+        server.server.RequestHandlerClass = functools.partial(_QuietRequestHandler, app_object=app, config=config)
+    return server
 
 
 @dataclass
@@ -83,7 +101,7 @@ class LocalStack:
             # State machines: their Lambda tasks reach our handlers through the Invoke endpoint (MOTO_PORT).
             self._lambda_endpoint.task_states.update(state_machines.create_all(self.invoker))
         if self.with_api:
-            self._api_server = create_local_server(self.app, config, s.host, s.api_port)
+            self._api_server = _api_server(self.app, config, s.host, s.api_port, s.http_log)
             thread = threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True)
             thread.start()
             self._threads.append(thread)

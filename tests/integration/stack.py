@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -61,7 +62,8 @@ class RunningStack:
 
     def stop(self) -> int:
         """Ctrl-C the stack's process group, as a user would; returns its exit code."""
-        os.killpg(self.process.pid, signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.killpg(self.process.pid, signal.SIGINT)
         try:
             return self.process.wait(timeout=20)
         finally:

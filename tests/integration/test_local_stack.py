@@ -1,6 +1,9 @@
 """Starts the stack as `make dev` does and drives it over real HTTP."""
 
+import os
+import signal
 import socket
+import time
 
 import pytest
 import requests
@@ -47,3 +50,19 @@ def test_ctrl_c_stops_every_process_and_frees_ports():
     for port in (running.aws_port, running.api_port):
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still served after Ctrl-C"
+
+
+def test_a_killed_stack_takes_the_embedded_aws_with_it():
+    running = RunningStack()
+    running.wait_ready()
+    os.kill(running.process.pid, signal.SIGKILL)  # no chance to clean up
+    running.process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", running.aws_port)) != 0:
+                break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("moto's server outlived the stack that started it")
+    running.stop()
