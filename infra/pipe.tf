@@ -16,7 +16,7 @@ resource "aws_pipes_pipe" "pipe" {
   source_parameters {
     dynamodb_stream_parameters {
       batch_size                         = local.pipe.source.batch_size
-      maximum_batching_window_in_seconds = local.pipe.source.maximum_batching_window_seconds
+      maximum_batching_window_in_seconds = try(local.pipe.source.maximum_batching_window_seconds, 0)
       starting_position                  = local.pipe.source.starting_position
       maximum_retry_attempts             = local.pipe.source.maximum_retry_attempts
 
