@@ -45,7 +45,11 @@ class StreamMapping(Worker):
     def poll(self) -> bool:
         records = self.reader.read()
         if records:
-            self.deliver(records)
+            try:
+                self.deliver(records)
+            except Exception as error:
+                # The reader has moved past these records: they must not vanish into a log line.
+                self._give_up(records, f"delivery failed: {type(error).__name__}: {error}")
         return bool(records)
 
     def deliver(self, records: list[dict]) -> None:
@@ -67,9 +71,13 @@ class StreamMapping(Worker):
                 failed = set(_failed_ids(result))
                 if not failed:
                     return
-                # Like Lambda: resume from the first failed record; the ones before it are done.
-                first = min(i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] in failed)
-                records, reason = records[first:], f"{len(failed)} record(s) reported failed"
+                positions = [i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] in failed]
+                if len(positions) == len(failed):
+                    # Like Lambda: resume from the first failed record; the ones before it are done.
+                    records, reason = records[positions[0] :], f"{len(failed)} record(s) reported failed"
+                else:
+                    # An identifier that is not in the batch: Lambda fails the whole batch.
+                    reason = f"batchItemFailures names records not in the batch: {sorted(failed)}"
             attempts += 1
             if attempts > self.max_retries:
                 self._give_up(records, reason)
@@ -82,10 +90,13 @@ class StreamMapping(Worker):
             return
         # Lambda's on-failure record for stream sources: where the batch is, and why.
         info = {
-            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function},
+            "requestContext": {
+                "condition": "RetryAttemptsExhausted",
+                "functionArn": self.invoker.function_arn(self.function),
+            },
             "responseContext": {"functionError": reason},
             "DDBStreamBatchInfo": {
-                "shardId": None,
+                "shardId": self.reader.shard_id,
                 "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
                 "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
                 "batchSize": len(records),

@@ -50,8 +50,8 @@ class RuleTarget(Worker):
             "Messages", []
         )
         for message in messages:
-            self.deliver(eventbridge_event(json.loads(message["Body"])))
-            sqs.delete_message(QueueUrl=self.tap_url, ReceiptHandle=message["ReceiptHandle"])
+            if self.deliver(eventbridge_event(json.loads(message["Body"]))):
+                sqs.delete_message(QueueUrl=self.tap_url, ReceiptHandle=message["ReceiptHandle"])
         return bool(messages)
 
     def target_input(self, event: dict):
@@ -60,19 +60,23 @@ class RuleTarget(Worker):
             return event
         return transform(transformer.get("input_paths") or {}, transformer["input_template"], event, self.rule)
 
-    def deliver(self, event: dict) -> None:
-        payload = self.target_input(event)
+    def deliver(self, event: dict) -> bool:
+        """Deliver with retries, then dead-letter; False if stopped first (the event stays queued)."""
         born = _event_time(event)
         for attempt in range(self.max_retries + 1):
             try:
-                self._send(payload)
-                return
+                # Inside the try: an input that cannot be transformed is a failed delivery too.
+                self._send(self.target_input(event))
+                return True
             except Exception as error:
                 code, message = type(error).__name__, str(error)
             too_old = (datetime.now(UTC) - born).total_seconds() > self.max_age
-            if too_old or attempt == self.max_retries or not self.sleep(self.retry_delay * 2**attempt):
+            if too_old or attempt == self.max_retries:
                 break
+            if not self.sleep(self.retry_delay * 2**attempt):
+                return False  # shutting down: retries remain, so it is not dead yet
         self._dead_letter(event, code, message)
+        return True
 
     def _send(self, payload) -> None:
         if self.topic_arn:

@@ -22,23 +22,28 @@ class StreamReader:
     def __init__(self, stream_arn: str, starting_position: str, batch_size: int) -> None:
         self.stream_arn = stream_arn
         self.batch_size = batch_size
+        self.shard_id: str | None = None  # the shard the last batch came from
         self._starting_position = starting_position
         self._iterators: dict[str, str | None] = {}
+        self._started = False
 
     def _refresh_shards(self) -> None:
         streams = client("dynamodbstreams")
         for shard in streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
             if shard_id not in self._iterators:
-                # Shards that appear later are read from their start, so nothing is skipped.
-                position = self._starting_position if not self._iterators else "TRIM_HORIZON"
+                # Shards there at the start honour the starting position; later ones (children
+                # of a closed shard) are read from their beginning, so nothing is skipped.
+                position = self._starting_position if not self._started else "TRIM_HORIZON"
                 self._iterators[shard_id] = streams.get_shard_iterator(
                     StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
                 )["ShardIterator"]
+        self._started = True
 
     def read(self) -> list[dict]:
         """The next batch (Lambda event record shape) from the first shard that has one."""
-        if not self._iterators:
+        if not self._started or None in self._iterators.values():
+            # First read, or a shard closed: look for shards we do not know yet.
             self._refresh_shards()
         streams = client("dynamodbstreams")
         for shard_id, iterator in self._iterators.items():
@@ -47,5 +52,6 @@ class StreamReader:
             response = streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
             self._iterators[shard_id] = response.get("NextShardIterator")
             if response["Records"]:
+                self.shard_id = shard_id
                 return [dynamodb_record(r, self.stream_arn) for r in response["Records"]]
         return []

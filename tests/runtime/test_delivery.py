@@ -115,3 +115,125 @@ def test_rule_target_retries_then_dead_letters_with_aws_attributes(queue):
     assert attributes["RULE_ARN"].endswith("rule/bus/r")
     assert attributes["TARGET_ARN"].endswith("function:notifier")
     assert "ZeroDivisionError" in attributes["ERROR_MESSAGE"]
+
+
+class OneBatch:
+    """A StreamReader stand-in that yields one batch."""
+
+    stream_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/1"
+    shard_id = "shard-0"
+    batch_size = 10
+
+    def __init__(self, records):
+        self.records = records
+
+    def read(self):
+        records, self.records = self.records, []
+        return records
+
+
+def records(n):
+    from local_runtime.lambda_events import stream_record
+
+    return [stream_record("INSERT", {"orderId": f"o-{i}"}, new={"orderId": f"o-{i}"}, sequence=i + 1) for i in range(n)]
+
+
+def sequences(event):
+    return [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
+
+
+def stream_mapping(invoker, batch, dlq_url=None, bisect=False, retries=2):
+    from local_runtime.event_source_mappings import StreamMapping
+
+    return StreamMapping(
+        invoker,
+        "f",
+        OneBatch(batch),
+        "test",
+        maximum_retry_attempts=retries,
+        bisect_on_error=bisect,
+        on_failure_queue_url=dlq_url,
+        retry_delay=0.001,
+    )
+
+
+def test_stream_partial_failure_resumes_at_the_first_failed_record(aws):
+    batch = records(3)
+    failed_once = []
+
+    def respond(event):
+        second = batch[1]["dynamodb"]["SequenceNumber"]
+        if second in sequences(event) and not failed_once:
+            failed_once.append(second)
+            return {"batchItemFailures": [{"itemIdentifier": second}]}
+        return {"batchItemFailures": []}
+
+    invoker = RecordingInvoker(respond)
+    stream_mapping(invoker, batch).poll()
+    assert [sequences(e) for e in invoker.events] == [sequences({"Records": batch}), sequences({"Records": batch[1:]})]
+
+
+def test_stream_failure_ids_not_in_the_batch_fail_it_whole_then_reach_the_on_failure_queue(queue):
+    sqs, dlq = queue
+    invoker = RecordingInvoker(lambda event: {"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]})
+    stream_mapping(invoker, records(3), dlq_url=dlq, retries=2).poll()
+    assert [len(e["Records"]) for e in invoker.events] == [3, 3, 3]
+    (message,) = sqs.receive_message(QueueUrl=dlq)["Messages"]
+    info = json.loads(message["Body"])["DDBStreamBatchInfo"]
+    assert (info["batchSize"], info["shardId"]) == (3, "shard-0")
+    assert info["startSequenceNumber"] < info["endSequenceNumber"]
+
+
+def test_stream_bisects_on_error_so_only_the_poison_record_is_dead_lettered(queue):
+    sqs, dlq = queue
+    batch = records(4)
+    poison = batch[2]["dynamodb"]["SequenceNumber"]
+    delivered = []
+
+    def respond(event):
+        if poison in sequences(event):
+            raise ValueError("poison")
+        delivered.extend(sequences(event))
+
+    stream_mapping(RecordingInvoker(respond), batch, dlq_url=dlq, bisect=True).poll()
+    assert sorted(delivered) == sorted(s for s in sequences({"Records": batch}) if s != poison)
+    (message,) = sqs.receive_message(QueueUrl=dlq)["Messages"]
+    info = json.loads(message["Body"])["DDBStreamBatchInfo"]
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == poison
+
+
+def test_pipe_filters_then_dead_letters_what_enrichment_cannot_handle(queue):
+    from local_runtime import topology
+    from local_runtime.pipes import Pipe
+
+    sqs, dlq = queue
+    other_table = records(1)
+    other_table[0]["dynamodb"]["Keys"] = {"id": {"S": "x"}}  # not an order: the filter drops it
+    invoker = RecordingInvoker(lambda event: 1 / 0)
+    Pipe(invoker, topology.load()["pipe"], OneBatch(records(2) + other_table), dlq, retry_delay=0.001).poll()
+    attempts = topology.load()["pipe"]["source"]["maximum_retry_attempts"] + 1
+    assert len(invoker.events) == attempts
+    assert all(len(event) == 2 for event in invoker.events)
+    (message,) = sqs.receive_message(QueueUrl=dlq)["Messages"]
+    body = json.loads(message["Body"])
+    assert len(body["records"]) == 2
+    assert "ZeroDivisionError" in body["reason"]
+
+
+def test_rule_target_dead_letters_an_event_its_transformer_cannot_handle(queue):
+    sqs, dlq = queue
+    spec = {"function": "notifier", "input_transformer": {"input_paths": {"x": "detail.x"}, "input_template": "<x>"}}
+    target = RuleTarget(
+        RecordingInvoker(),
+        "r",
+        "arn:aws:events:us-east-1:123456789012:rule/bus/r",
+        "notifier",
+        spec,
+        tap_url=dlq,
+        retry_policy={"maximum_retry_attempts": 1},
+        dlq_url=dlq,
+        retry_delay=0.001,
+    )
+    assert target.deliver({"id": "e", "time": "2999-01-01T00:00:00Z", "detail": {}}) is True
+    (dead,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
+    assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "ValueError"
