@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from aws_lambda_powertools import Logger
 
 from chalicelib.aws import event_publisher, read_models_table
@@ -14,13 +16,17 @@ SOURCE = "app.fulfilment"
 
 
 def reserve(order: OrderCreatedDetail) -> dict:
-    """Add each line to its SKU's reserved count; record the reservation on the order."""
+    """Reserve every line and record it, atomically and once; then announce it."""
+    record = {"orderId": order.orderId, "eventId": order.eventId, "lines": len(order.items), "reservedAt": utc_now()}
+    per_sku: dict[str, int] = defaultdict(int)
     for item in order.items:
-        read_models_table.add(f"sku#{item.sku}", "reserved", {"qty": item.qty, "orders": 1})
-    record = {"orderId": order.orderId, "lines": len(order.items), "reservedAt": utc_now()}
-    read_models_table.put(f"order#{order.orderId}", "fulfilment", record)
+        per_sku[item.sku] += item.qty
+    counts = [(f"sku#{sku}", "reserved", {"qty": qty, "orders": 1}) for sku, qty in per_sku.items()]
+    # One transaction guarded by the order's fulfilment record: a retry after a later failure
+    # (say, PutEvents throttled) finds the record and reserves nothing twice.
+    if read_models_table.put_once_with_counts((f"order#{order.orderId}", "fulfilment", record), counts):
+        logger.info("order reserved", extra=record)
     event_publisher.publish(SOURCE, [("OrderReserved", {"orderId": order.orderId, "eventId": order.eventId})])
-    logger.info("order reserved", extra=record)
     return record
 
 

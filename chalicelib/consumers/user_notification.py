@@ -25,10 +25,12 @@ def confirmation(order: OrderCreatedDetail) -> dict:
 
 
 def notify(order: OrderCreatedDetail) -> dict:
+    """Queue the confirmation and count it, atomically and once per order."""
     message = confirmation(order)
-    read_models_table.put(f"customer#{order.customerId}", f"outbox#{message['sentAt']}#{order.orderId}", message)
-    read_models_table.add(f"customer#{order.customerId}", "outbox-count", {"messages": 1})
-    logger.info("confirmation queued", extra={"orderId": order.orderId, "to": order.customerEmail})
+    outbox = (f"customer#{order.customerId}", f"outbox#{order.orderId}", message)
+    counter = (f"customer#{order.customerId}", "outbox-count", {"messages": 1})
+    if read_models_table.put_once_with_counts(outbox, [counter]):
+        logger.info("confirmation queued", extra={"orderId": order.orderId, "to": order.customerEmail})
     return message
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints,
 from chalicelib.money import CURRENCIES, quantize, to_wire
 from chalicelib.orders.errors import InvalidTransition
 
-MAX_ITEMS = 100
+# Fulfilment reserves an order's lines in one DynamoDB transaction (at most 100 writes).
+MAX_ITEMS = 50
 MAX_QTY = 10_000
 MAX_UNIT_PRICE = Decimal("1000000")
 

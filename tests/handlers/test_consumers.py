@@ -64,3 +64,31 @@ def test_user_notification_writes_one_confirmation(invoke):
     assert len(outbox) == 1
     assert outbox[0]["to"] == "ada@example.com"
     assert "10.00 USD" in outbox[0]["body"]
+
+
+def test_a_retry_after_a_later_failure_reserves_nothing_twice(invoke, monkeypatch):
+    from chalicelib.aws import event_publisher
+
+    real_publish, calls = event_publisher.publish, []
+
+    def throttled_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise event_publisher.PublishFailed([{"ErrorCode": "ThrottlingException"}])
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(event_publisher, "publish", throttled_once)
+    body = order_created_body("o-retry", qty=3)
+    first = invoke("order_processor", sqs_batch([body, order_created_body("o-other", qty=1)]))
+    assert len(first["batchItemFailures"]) == 1  # the reservation happened, its announcement did not
+    assert invoke("order_processor", sqs_batch([body])) == {"batchItemFailures": []}
+    assert reserved_qty() == 4
+    assert len(calls) == 3
+
+
+def test_lines_of_one_sku_are_reserved_together(invoke):
+    detail = order_created_detail("o-two-lines")
+    detail["items"] = [{"sku": "SKU-1", "qty": 2, "unitPrice": "1"}, {"sku": "SKU-1", "qty": 5, "unitPrice": "1"}]
+    invoke("order_processor", sqs_batch([sns_wrapped(json.dumps(bridge_event("OrderCreated", detail)))]))
+    assert reserved_qty() == 7
+    assert int(read_models_table.get("sku#SKU-1", "reserved")["orders"]) == 1
