@@ -8,8 +8,9 @@ from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.api.errors import ApiError, json_errors
-from chalicelib.api.requests import json_body, query_params
+from chalicelib.api.requests import json_body, plausible_id, query_params
 from chalicelib.idempotency import run_once
+from chalicelib.orders.errors import OrderNotFound
 from chalicelib.orders.model import Identifier, NewOrder, OrderStatus, StatusChange, new_order
 from chalicelib.orders.repository import OrdersRepository
 
@@ -33,6 +34,12 @@ class ListQuery(BaseModel):
 
 def _repository() -> OrdersRepository:
     return OrdersRepository()
+
+
+def _order_id(order_id: str) -> str:
+    if not plausible_id(order_id):
+        raise OrderNotFound(order_id[:64])
+    return order_id
 
 
 def _created(order: dict) -> Response:
@@ -64,7 +71,7 @@ def create_order(request) -> Response:
 
 @json_errors
 def get_order(order_id: str) -> dict:
-    return _repository().get(order_id).to_api()
+    return _repository().get(_order_id(order_id)).to_api()
 
 
 @json_errors
@@ -79,10 +86,10 @@ def list_orders(request) -> dict:
 @json_errors
 def change_status(request, order_id: str) -> dict:
     change = StatusChange.model_validate(json_body(request))
-    return _repository().change_status(order_id, change.status, change.version).to_api()
+    return _repository().change_status(_order_id(order_id), change.status, change.version).to_api()
 
 
 @json_errors
 def delete_order(order_id: str) -> Response:
-    _repository().delete(order_id)
+    _repository().delete(_order_id(order_id))
     return Response(body="", status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.api.errors import ApiError, json_errors
-from chalicelib.api.requests import json_body
+from chalicelib.api.requests import json_body, plausible_id
 from chalicelib.aws.topics import publish
 from chalicelib.payments.model import PaymentEvent, record_to_api
 from chalicelib.payments.repository import PaymentsRepository
@@ -28,9 +28,9 @@ def submit_payment(request) -> Response:
 
 @json_errors
 def get_payment(payment_id: str) -> dict:
-    item = PaymentsRepository().get(payment_id)
+    item = PaymentsRepository().get(payment_id) if plausible_id(payment_id) else None
     if item is None:
         raise ApiError(
-            404, "PAYMENT_NOT_FOUND", f"payment {payment_id!r} has no record (yet: processing takes a moment)"
+            404, "PAYMENT_NOT_FOUND", f"payment {payment_id[:64]!r} has no record (yet: processing takes a moment)"
         )
     return record_to_api(item)

@@ -41,3 +41,11 @@ def query_params(request, allowed: set[str]) -> dict[str, str]:
             f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
         )
     return params
+
+
+MAX_ID_BYTES = 128  # far above any id we issue; DynamoDB refuses keys over 2048 bytes with a 400 of its own
+
+
+def plausible_id(value: str) -> bool:
+    """Whether ``value`` could be an id we issued; anything else is simply not found."""
+    return 0 < len(value.encode()) <= MAX_ID_BYTES

@@ -51,19 +51,32 @@ class OrdersRepository:
             raise OrderNotFound(order_id)
         return _to_order(item)
 
-    def change_status(self, order_id: str, status: OrderStatus, expected_version: int) -> Order:
-        """Apply a status change if the stored order is still at ``expected_version``."""
+    def change_status(
+        self, order_id: str, status: OrderStatus, expected_version: int, *, paid_by: str | None = None
+    ) -> Order:
+        """Apply a status change if the stored order is still at ``expected_version``.
+
+        ``paid_by`` (only with PAID): the paymentId that pays the order, stored as ``paidBy``
+        in the same conditional update.
+        """
+        if paid_by is not None and status != OrderStatus.PAID:
+            raise ValueError("paid_by goes with a change to PAID only")
         current = self.get(order_id)
         if current.version != expected_version:
             raise VersionConflict(order_id, expected_version, current.version)
         check_transition(current.status, status)
+        assignments = "SET #s = :s, updatedAt = :now, version = version + :one"
+        values = {":s": status.value, ":now": utc_now(), ":one": 1}
+        if paid_by is not None:
+            assignments += ", paidBy = :paidBy"
+            values[":paidBy"] = paid_by
         try:
             result = self._table.update_item(
                 Key={"orderId": order_id},
-                UpdateExpression="SET #s = :s, updatedAt = :now, version = version + :one",
+                UpdateExpression=assignments,
                 ConditionExpression=Attr("version").eq(expected_version),
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": status.value, ":now": utc_now(), ":one": 1},
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
@@ -72,6 +85,13 @@ class OrdersRepository:
             # Someone wrote between our read and our write: report what is there now.
             raise VersionConflict(order_id, expected_version, self.get(order_id).version) from None
         return _to_order(result["Attributes"])
+
+    def paid_by(self, order_id: str) -> str | None:
+        """The paymentId that paid the order (None if none did, or it was paid another way)."""
+        item = self._table.get_item(Key={"orderId": order_id}, ConsistentRead=True, ProjectionExpression="paidBy").get(
+            "Item"
+        )
+        return (item or {}).get("paidBy")
 
     def delete(self, order_id: str) -> None:
         try:
@@ -92,7 +112,8 @@ class OrdersRepository:
         query = {"IndexName": index, "KeyConditionExpression": condition, "ScanIndexForward": False}
         if filter_ is not None:
             query["FilterExpression"] = filter_
-        start_key = _decode_token(next_token, fingerprint, index) if next_token else None
+        queried = customer_id if customer_id is not None else status.value
+        start_key = _decode_token(next_token, fingerprint, index, queried) if next_token else None
 
         items: list[dict] = []
         more = True
@@ -148,7 +169,7 @@ def _encode_token(key: dict, fingerprint: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_token(token: str, fingerprint: str, index: str) -> dict:
+def _decode_token(token: str, fingerprint: str, index: str, queried: str) -> dict:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -158,6 +179,10 @@ def _decode_token(token: str, fingerprint: str, index: str) -> dict:
         raise InvalidPageToken()
     key = data["k"]
     expected = {"orderId", *_INDEX_KEYS[index]}
-    if set(key) != expected or not all(isinstance(v, str) for v in key.values()):
+    if set(key) != expected or not all(isinstance(v, str) and v for v in key.values()):
+        raise InvalidPageToken()
+    # The fingerprint is not secret: also check the key belongs to this query, since
+    # DynamoDB answers a start key from another partition with an error, not a page.
+    if key[_INDEX_KEYS[index][0]] != queried:
         raise InvalidPageToken()
     return key

@@ -195,3 +195,23 @@ def test_wrong_method_is_405_in_our_shape(api):
     response = api.http.put("/orders", headers=JSON, body="{}")
     assert response.status_code == 405
     assert error_code(response) == "METHOD_NOT_ALLOWED"
+
+
+def test_ids_no_order_could_have_are_404_not_a_database_error(api):
+    huge = "x" * 3000  # DynamoDB refuses keys over 2048 bytes; moto does not, so the bound is ours
+    assert error_code(api.http.get(f"/orders/{huge}")) == "ORDER_NOT_FOUND"
+    assert error_code(api.http.delete(f"/orders/{huge}")) == "ORDER_NOT_FOUND"
+    assert error_code(patch(api, huge, {"status": "PAID", "version": 1})) == "ORDER_NOT_FOUND"
+    assert json.loads(api.http.get(f"/payments/{huge}").body)["error"]["code"] == "PAYMENT_NOT_FOUND"
+
+
+def test_a_forged_token_for_another_partition_is_rejected(api):
+    import base64
+
+    for _ in range(2):
+        post(api, ORDER)
+    token = json.loads(api.http.get("/orders?customerId=cust-42&limit=1").body)["nextToken"]
+    data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    data["k"]["customerId"] = "someone-else"  # the fingerprint still matches cust-42's query
+    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    assert error_code(api.http.get(f"/orders?customerId=cust-42&nextToken={forged}")) == "INVALID_NEXT_TOKEN"
