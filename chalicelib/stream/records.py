@@ -9,9 +9,16 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 
 def plain(value):
-    """Decimals (how DynamoDB numbers deserialize) as JSON numbers; sets as sorted lists."""
+    """Decimals (how DynamoDB numbers deserialize) as JSON numbers; sets as sorted lists.
+
+    A Decimal becomes a float only when the float's text is the same number (true for any
+    amount of up to 15 significant digits); beyond that it stays exact, as a string.
+    """
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        if value == value.to_integral_value():
+            return int(value)
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

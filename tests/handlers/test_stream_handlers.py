@@ -59,3 +59,12 @@ def test_enricher_turns_records_into_domain_events(invoke):
     assert out[0]["detail"]["eventId"] == records[0]["eventID"]
     assert out[1]["detail"]["previousStatus"] == "PENDING"
     json.dumps(out)  # the pipe sends it on as JSON: no Decimals may remain
+
+
+def test_numbers_stay_exact_in_the_change_log():
+    from chalicelib.stream.records import plain
+
+    assert plain(Decimal("40.48")) == 40.48
+    assert json.dumps(plain(Decimal("0.10"))) == "0.1"
+    assert plain(Decimal("12345678901234567.89")) == "12345678901234567.89"  # a float would round it
+    assert plain(Decimal("7")) == 7
