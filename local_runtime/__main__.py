@@ -49,8 +49,7 @@ def _fire(settings: Settings, function: str, at: str | None) -> int:
         print(f"no scheduled function {function!r}; scheduled: {', '.join(sorted(schedules)) or 'none'}")
         return 2
     invoker = Invoker(app, config.app_name, settings.stage)
-    rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{invoker.lambda_name(function)}-event"
-    schedule = Schedule(invoker, function, schedules[function].schedule_expression, rule_arn)
+    schedule = Schedule(invoker, function, schedules[function].schedule_expression, invoker.schedule_rule_arn(function))
     result = schedule.fire(datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None)
     print(json.dumps(result, indent=2, default=str))
     return 0 if result is not None else 1

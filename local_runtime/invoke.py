@@ -51,6 +51,10 @@ class Invoker:
     def function_arn(self, function: str) -> str:
         return f"arn:aws:lambda:{self._region}:{self._account}:function:{self.lambda_name(function)}"
 
+    def schedule_rule_arn(self, function: str) -> str:
+        """The rule Chalice creates for a scheduled function (``<lambda name>-event``)."""
+        return f"arn:aws:events:{self._region}:{self._account}:rule/{self.lambda_name(function)}-event"
+
     def function_for(self, lambda_name: str) -> str | None:
         """The Chalice function name behind a deployed Lambda name or ARN, if it is ours."""
         name = lambda_name.rsplit(":function:", 1)[-1].split(":")[0]

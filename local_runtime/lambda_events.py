@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -142,7 +141,3 @@ def scheduled_event(rule_arn: str, at: datetime | None = None) -> dict:
 def eventbridge_event(event: dict) -> dict:
     """An event as a rule target receives it; moto's copy lacks `account`."""
     return {"account": ACCOUNT, **event}
-
-
-def sns_notification_json(message: dict) -> str:
-    return json.dumps(message)

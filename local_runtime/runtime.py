@@ -74,7 +74,7 @@ def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: f
             subscription = subscribe_queue(resources, logical, tap)
             workers.append(TopicSubscription(invoker, source.name, logical, resources.queue_urls[tap], subscription))
         elif isinstance(source, ScheduledEventConfig):
-            rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{invoker.lambda_name(source.name)}-event"
+            rule_arn = invoker.schedule_rule_arn(source.name)
             workers.append(Schedule(invoker, source.name, source.schedule_expression, rule_arn))
         else:
             log.warning("no local delivery for %s (%s)", source.name, type(source).__name__)

@@ -9,21 +9,18 @@ from aws_lambda_powertools import Logger
 from chalicelib.analytics.daily_report import report_day, summarize
 from chalicelib.aws import event_publisher, read_models_table
 from chalicelib.orders.repository import OrdersRepository
+from chalicelib.timestamps import iso
 
 logger = Logger(service="daily-report")
 PK = "report#daily"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def run(fired_at: datetime) -> dict:
     """Build, store and announce the report for the day before ``fired_at``."""
     day = report_day(fired_at)
     start = datetime.combine(day, time.min, tzinfo=UTC)
-    orders = OrdersRepository().created_between(_iso(start), _iso(start + timedelta(days=1)))
-    report = {**summarize(day, orders), "generatedAt": _iso(datetime.now(UTC))}
+    orders = OrdersRepository().created_between(iso(start), iso(start + timedelta(days=1)))
+    report = {**summarize(day, orders), "generatedAt": iso(datetime.now(UTC))}
     read_models_table.put(PK, report["date"], report)
     event_publisher.publish(
         "app.reports", [("DailyReportGenerated", {"date": report["date"], "orders": report["orders"]})]

@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.aws import event_publisher, read_models_table
 from chalicelib.consumers.batch import consume_order_created
 from chalicelib.orders.events import OrderCreatedDetail
-from chalicelib.orders.model import utc_now
+from chalicelib.timestamps import utc_now
 
 logger = Logger(service="order-processor")
 SOURCE = "app.fulfilment"

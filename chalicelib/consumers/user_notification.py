@@ -8,7 +8,7 @@ from chalicelib.aws import read_models_table
 from chalicelib.consumers.batch import consume_order_created
 from chalicelib.money import to_wire
 from chalicelib.orders.events import OrderCreatedDetail
-from chalicelib.orders.model import utc_now
+from chalicelib.timestamps import utc_now
 
 logger = Logger(service="user-notification")
 

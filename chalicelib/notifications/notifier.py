@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.aws.arns import topic_arn
 from chalicelib.aws.clients import client
 from chalicelib.idempotency import run_once
-from chalicelib.orders.model import utc_now
+from chalicelib.timestamps import utc_now
 
 logger = Logger(service="notifier")
 

@@ -9,8 +9,6 @@ from pydantic import BaseModel
 
 from chalicelib.money import to_wire
 
-SOURCE = "app.orders"
-
 
 @dataclass(frozen=True)
 class DomainEvent:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints,
 
 from chalicelib.money import CURRENCIES, quantize, to_wire
 from chalicelib.orders.errors import InvalidTransition
+from chalicelib.timestamps import utc_now
 
 # Fulfilment reserves an order's lines in one DynamoDB transaction (at most 100 writes).
 MAX_ITEMS = 50
@@ -129,11 +129,6 @@ class Order(BaseModel):
             "updatedAt": self.updatedAt,
             "version": self.version,
         }
-
-
-def utc_now() -> str:
-    """ISO 8601 UTC timestamp with milliseconds, sortable as a string."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_order(data: NewOrder, *, now: str | None = None, order_id: str | None = None) -> Order:

@@ -14,8 +14,9 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import resource
 from chalicelib.orders.errors import InvalidPageToken, OrderNotFound, VersionConflict
-from chalicelib.orders.model import Order, OrderStatus, check_transition, utc_now
+from chalicelib.orders.model import Order, OrderStatus, check_transition
 from chalicelib.resource_names import physical_name
+from chalicelib.timestamps import utc_now
 
 _INDEX_KEYS = {"by-customer": ("customerId", "createdAt"), "by-status": ("status", "createdAt")}
 

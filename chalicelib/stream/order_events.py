@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from chalicelib.orders.events import from_change
 from chalicelib.stream.records import creation_time
+from chalicelib.timestamps import iso
 
 logger = Logger(service="order-events-enricher")
 
@@ -24,7 +25,7 @@ def enrich(records: list[dict]) -> list[dict]:
         # Images keep DynamoDB's Decimals, so money stays exact into the event.
         old = stream.old_image if stream and stream.old_image else None
         new = stream.new_image if stream and stream.new_image else None
-        occurred = creation_time(record).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        occurred = iso(creation_time(record))
         events = from_change(raw["eventName"], old, new, record.event_id, occurred)
         outputs.extend(e.to_pipe_output() for e in events)
     logger.debug("enriched", extra={"records": len(records), "events": len(outputs)})
