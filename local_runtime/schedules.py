@@ -29,7 +29,8 @@ def next_fire(expression: str, after: datetime) -> datetime:
         raise ValueError(f"AWS cron takes 6 fields (min hour dom month dow year): {expression!r}")
     minute, hour, dom, month, dow, _year = fields
     # AWS numbers weekdays 1-7 from Sunday; cron 0-6. '?' means "any" in AWS.
-    dow = re.sub(r"\d", lambda m: str(int(m.group()) - 1), dow) if dow != "?" else "*"
+    # Only weekday numbers shift: the n of "weekday#n" (nth weekday of the month) does not.
+    dow = re.sub(r"(?<![#\d])\d+", lambda m: str(int(m.group()) - 1), dow) if dow != "?" else "*"
     dom = "*" if dom == "?" else dom
     return croniter(f"{minute} {hour} {dom} {month} {dow}", after).get_next(datetime)
 

@@ -61,14 +61,8 @@ def _role_arn() -> str:
 
 
 def _queue_url(logical: str) -> str:
-    sqs = client("sqs")
-    name = physical_name(logical)
-    try:
-        return sqs.get_queue_url(QueueName=name)["QueueUrl"]
-    except sqs.exceptions.QueueDoesNotExist:
-        # Normally provisioned with the other queues; created here so the machine never points nowhere.
-        retention = topology.load().get("queues", {}).get(logical, {}).get("message_retention_seconds", 1209600)
-        return sqs.create_queue(QueueName=name, Attributes={"MessageRetentionPeriod": str(retention)})["QueueUrl"]
+    # Provisioning created every declared queue; a missing one is a topology mistake to surface.
+    return client("sqs").get_queue_url(QueueName=physical_name(logical))["QueueUrl"]
 
 
 def create_all(invoker: Invoker) -> dict[str, str]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.aws.arns import topic_arn
-from chalicelib.aws.clients import client
+from chalicelib.aws import topics
 from chalicelib.idempotency import run_once
 from chalicelib.timestamps import utc_now
 
@@ -28,25 +25,19 @@ class StatusNotice(BaseModel):
 
 def publish(notice: StatusNotice) -> dict:
     """Publish the notice with attributes subscribers can filter on."""
-    response = client("sns").publish(
-        TopicArn=topic_arn("notifications"),
-        Subject=f"Order {notice.orderId} - {notice.status}"[:100],
-        Message=json.dumps(
-            {
-                "email": notice.email,
-                "subject": f"Order update: {notice.orderId}",
-                "body": notice.message,
-                "timestamp": utc_now(),
-            }
-        ),
-        MessageAttributes={
-            "email": {"DataType": "String", "StringValue": notice.email},
-            "status": {"DataType": "String", "StringValue": notice.status},
-            "orderId": {"DataType": "String", "StringValue": notice.orderId},
+    message_id = topics.publish(
+        "notifications",
+        {
+            "email": notice.email,
+            "subject": f"Order update: {notice.orderId}",
+            "body": notice.message,
+            "timestamp": utc_now(),
         },
+        subject=f"Order {notice.orderId} - {notice.status}",
+        attributes={"email": notice.email, "status": notice.status, "orderId": notice.orderId},
     )
     logger.info("notification sent", extra={"orderId": notice.orderId, "status": notice.status})
-    return {"messageId": response["MessageId"]}
+    return {"messageId": message_id}
 
 
 def handle(event: dict, context) -> dict:
