@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
@@ -60,6 +62,35 @@ class PaymentsRepository:
                 raise
             return self.get(payment.paymentId) or item
         return item
+
+    def reject_recorded(self, payment: PaymentEvent, reason: str, rejected_at: str) -> bool:
+        """Turn this payment's own RECORDED record into a REJECTED one with ``reason``.
+
+        For a payment the processor took but then could not apply to its order. Only a
+        RECORDED record of this very payment is replaced (never a processed one, nor another
+        payment's under the same id); without one this does nothing. True if it replaced one.
+        The workflow's RecordRejection may then overwrite the REJECTED record with its own.
+        """
+        item = {
+            "paymentId": payment.paymentId,
+            "status": PaymentStatus.REJECTED.value,
+            "reason": reason,
+            "payment": json.dumps(payment.to_message()),
+            "rejectedAt": rejected_at,
+        }
+        try:
+            self._table.put_item(
+                Item=item,
+                ConditionExpression=Attr("status").eq(PaymentStatus.RECORDED.value)
+                & Attr("orderId").eq(payment.orderId)
+                & Attr("currency").eq(payment.currency)
+                & Attr("amount").eq(payment.amount),
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            return False
+        return True
 
     def mark_processed(self, payment_id: str, derived: dict) -> dict:
         """Move a RECORDED payment to PROCESSED with ``derived`` fields; a repeat returns the stored record."""
