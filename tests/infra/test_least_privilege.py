@@ -2,6 +2,8 @@
 
 Every AWS call a function makes is recorded with the ARN it acts on and evaluated against
 its policy. (moto's own IAM enforcement cannot do this: for DynamoDB it ignores resources.)
+The reverse holds too: every grant infra/functions.yaml declares is used by some recorded
+call, the scenarios running failure and redelivery paths where grants are only needed there.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from fnmatch import fnmatch
 
 import boto3
 import botocore.client
+import botocore.exceptions
 import pytest
 
 from chalicelib.aws import arns
 from chalicelib.orders.model import NewOrder, new_order
 from chalicelib.orders.repository import OrdersRepository
 from chalicelib.resource_names import physical_name
-from local_runtime.invoke import Invoker
+from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import scheduled_event, stream_record
 from tests.handlers.event_shapes import bridge_event, order_created_detail, sns_wrapped, sqs_batch
 
@@ -96,17 +99,50 @@ def allowed(policy: dict, action: str, resource: str) -> bool:
     return False
 
 
+# A transaction's items are authorized one by one, each as its own action on its own table.
+_TRANSACTION_ITEMS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
+
+
+def _actions(service: str, operation: str, params: dict) -> list[tuple[str, str]]:
+    """The (action, resource) pairs IAM evaluates for one call."""
+    if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
+        pairs = []
+        for item in params["TransactItems"]:
+            for kind, spec in item.items():
+                pairs.append((f"dynamodb:{_TRANSACTION_ITEMS[kind]}", *_resources(service, spec)))
+        return pairs
+    if service == "dynamodb" and operation in ("BatchWriteItem", "BatchGetItem"):
+        return [(f"dynamodb:{operation}", *_resources(service, {"TableName": t})) for t in params["RequestItems"]]
+    action = f"{_IAM_PREFIX.get(service, service)}:{operation}"
+    if action in _ALWAYS_ALLOWED:
+        return []
+    return [(action, resource) for resource in _resources(service, params)]
+
+
 @contextmanager
-def recorded_calls():
-    """Every AWS call made in the block, as (action, resource) pairs."""
+def recorded_calls(fail_once: tuple[str, str] | None = None):
+    """Every AWS call made in the block, as (action, resource) pairs.
+
+    ``fail_once``: (action pattern, logical resource name); the first call matching it is
+    recorded (IAM allowed it) and then throttled, so the code's failure path runs.
+    """
     calls: list[tuple[str, str]] = []
     original = botocore.client.BaseClient._make_api_call
+    pending = [fail_once] if fail_once else []
 
     def recording(client, operation, params):
-        service = client.meta.service_model.service_name
-        action = f"{_IAM_PREFIX.get(service, service)}:{operation}"
-        if action not in _ALWAYS_ALLOWED:
-            calls.extend((action, resource) for resource in _resources(service, params))
+        pairs = _actions(client.meta.service_model.service_name, operation, params)
+        calls.extend(pairs)
+        if pending and any(_matches(pending[0], a, r) for a, r in pairs):
+            pending.clear()
+            error = {"Code": "ProvisionedThroughputExceededException", "Message": "injected by the test"}
+            raise botocore.exceptions.ClientError({"Error": error}, operation)
         return original(client, operation, params)
 
     botocore.client.BaseClient._make_api_call = recording
@@ -114,6 +150,12 @@ def recorded_calls():
         yield calls
     finally:
         botocore.client.BaseClient._make_api_call = original
+    assert not pending, f"the injected failure {fail_once} never happened"
+
+
+def _matches(failure: tuple[str, str], action: str, resource: str) -> bool:
+    pattern, name = failure
+    return fnmatch(action, pattern) and re.search(rf"[:/]{re.escape(physical_name(name))}(/|$)", resource) is not None
 
 
 def denied(policy: dict, calls: list[tuple[str, str]]) -> list[str]:
@@ -164,11 +206,8 @@ def order_created_batch() -> dict:
     return sqs_batch([sns_wrapped(json.dumps(bridge_event("OrderCreated", order_created_detail(uuid.uuid4().hex))))])
 
 
-def exercise(function: str, world: dict):
-    """Run ``function`` on a representative event; returns its result (raises on failure)."""
-    invoke = world["invoker"].invoke
-    order = world["order"]
-    events = {
+def _events(function: str, order) -> dict:
+    return {
         "order_change_log": lambda: {"Records": [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})]},
         "order_events_enricher": lambda: [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})],
         "order_processor": order_created_batch,
@@ -179,14 +218,46 @@ def exercise(function: str, world: dict):
         "payments_trigger": lambda: sns_event(payment_state(order)["payment"]),
         "payment_validator": lambda: payment_state(order),
         "payment_processor": lambda: payment_state(order),
-    }
+        "payment_enricher": lambda: payment_state(order),
+    }[function]()
+
+
+# Functions whose failure and redelivery paths hold grants of their own (Powertools
+# idempotency deletes its record when the action fails, and a repeat meets the stored record;
+# the payment code reads back what a conditional write found). Their scenario delivers the
+# same event three times: the first attempt has the named call (action pattern, logical
+# resource) throttled, the second succeeds, the third is a repeat.
+RETRIED = {
+    "order_processor": ("events:PutEvents", "orders"),  # after its read-model writes
+    "user_notification": ("dynamodb:*", "read-models"),
+    "analytics": ("dynamodb:*", "read-models"),
+    "notifier": ("sns:Publish", "notifications"),
+    "payment_processor": ("dynamodb:UpdateItem", "orders"),  # after the payment is recorded
+}
+# Delivered twice, the second a repeat (the enricher's conditional update finds it done).
+REPEATED = {"payment_enricher"}
+
+
+def exercise(function: str, world: dict):
+    """Run ``function``'s scenario; returns its last result (raises on failure) and every call made."""
+    invoke = world["invoker"].invoke
+    event = _events(function, world["order"])
     if function == "payment_enricher":
-        state = payment_state(order)
-        invoke("payment_processor", state, "test", traced=False)  # before recording: the record must exist
-        events[function] = lambda: state
-    event = events[function]()
-    with recorded_calls() as calls:
-        result = invoke(function, event, "test", traced=False)
+        invoke("payment_processor", event, "test", traced=False)  # before recording: the record must exist
+    failure = RETRIED.get(function)
+    deliveries = [failure, None, None] if failure else [None, None] if function in REPEATED else [None]
+    calls: list[tuple[str, str]] = []
+    for fail_once in deliveries:
+        with recorded_calls(fail_once) as attempt:
+            try:
+                result = invoke(function, event, "test", traced=False)
+            except FunctionError:
+                if fail_once is None:
+                    raise
+                result = None
+        calls.extend(attempt)
+        if fail_once is not None:
+            assert result is None or result.get("batchItemFailures"), f"{function} hid the injected failure"
     return result, calls
 
 
@@ -227,19 +298,31 @@ def test_every_event_function_is_exercised(built):
     assert set(module.functions) - {"api_handler"} == set(FUNCTIONS)
 
 
-def test_api_runs_under_its_own_policy(world, built):
+def api_scenario(world: dict):
+    """Every route once, plus the idempotency paths of POST /orders; returns (responses, calls).
+
+    A POST whose order write is throttled (its idempotency record is deleted) comes first;
+    then a POST with a fresh key, and its repeat (answered from the idempotency record).
+    """
     from chalice.test import Client
 
     from tests.conftest import PROJECT_DIR, TEST_STAGE
 
-    module, _ = built
-    policy = module.policy("api_handler")
     body = {"customerId": "c-9", "customerEmail": "a@b.co", "items": [{"sku": "A", "qty": 1, "unitPrice": "1.00"}]}
     json_headers = {"Content-Type": "application/json"}
-    with Client(world["app"], stage_name=TEST_STAGE, project_dir=str(PROJECT_DIR)) as client, recorded_calls() as calls:
-        created = client.http.post("/orders", headers={**json_headers, "Idempotency-Key": "k"}, body=json.dumps(body))
+    client_ = Client(world["app"], stage_name=TEST_STAGE, project_dir=str(PROJECT_DIR))
+    with client_ as client, recorded_calls(fail_once=("dynamodb:PutItem", "orders")) as calls:
+
+        def post_order(key: str):
+            return client.http.post("/orders", headers={**json_headers, "Idempotency-Key": key}, body=json.dumps(body))
+
+        throttled = post_order("k-throttled")
+        assert throttled.status_code >= 500, throttled.body
+        created = post_order("k")
         assert created.status_code == 201, created.body
         order_id = json.loads(created.body)["orderId"]
+        repeated = post_order("k")
+        assert (repeated.status_code, json.loads(repeated.body)["orderId"]) == (201, order_id), repeated.body
         responses = [
             client.http.get(f"/orders/{order_id}"),
             client.http.get("/orders?customerId=c-9&status=PENDING"),
@@ -257,5 +340,79 @@ def test_api_runs_under_its_own_policy(world, built):
             client.http.get("/payments/p-unknown"),
             client.http.delete(f"/orders/{order_id}"),
         ]
+    return responses, calls
+
+
+def test_api_runs_under_its_own_policy(world, built):
+    module, _ = built
+    responses, calls = api_scenario(world)
     assert [r.status_code for r in responses if r.status_code >= 500] == [], [r.body for r in responses]
-    assert denied(policy, calls) == []
+    assert denied(module.policy("api_handler"), calls) == []
+
+
+# --- The reverse direction: every declared grant is used. ---------------------------------
+#
+# A grant in infra/functions.yaml (the policy's Declared* statements) that no recorded call
+# of the function's scenario needs is one to remove. A grant needed only on a path the
+# scenarios cannot reach goes here instead, (function, action, logical resource) -> why.
+UNEXERCISED: dict[tuple[str, str, str], str] = {}
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def declared(policy: dict) -> list[tuple[str, str]]:
+    """The (action, resource) pairs of the policy's Declared* statements, with moto's ARNs."""
+    return [
+        (action, resource)
+        for statement in concrete_policy(policy)["Statement"]
+        if statement.get("Sid", "").startswith("Declared")
+        for action in _as_list(statement["Action"])
+        for resource in _as_list(statement["Resource"])
+    ]
+
+
+def _names(logical: str, action: str, resource: str) -> bool:
+    """True if ``resource`` is the ARN of ``logical`` (table:<name>, index:<name>, topic:<name>, ...)."""
+    kind, _, name = logical.partition(":")
+    return _matches((action, name), action, resource) and ("/index/" in resource) == (kind == "index")
+
+
+def unused(function: str, policy: dict, calls: list[tuple[str, str]]) -> list[str]:
+    """Declared grants no call uses and UNEXERCISED does not excuse, as 'action on resource'."""
+    return sorted(
+        f"{action} on {resource}"
+        for action, resource in declared(policy)
+        if not any(fnmatch(a, action) and fnmatch(r, resource) for a, r in calls)
+        and not any(
+            (fn, a) == (function, action) and _names(logical, action, resource) for fn, a, logical in UNEXERCISED
+        )
+    )
+
+
+@pytest.mark.parametrize("function", [*FUNCTIONS, "api_handler"])
+def test_every_declared_grant_is_used_by_the_function(function, world, built):
+    module, _ = built
+    _, calls = api_scenario(world) if function == "api_handler" else exercise(function, world)
+    left = unused(function, module.policy(function), calls)
+    assert left == [], f"{function}: declared but never used (remove from infra/functions.yaml):\n" + "\n".join(left)
+
+
+def test_unexercised_grants_are_still_declared_and_still_unused(world, built):
+    module, _ = built
+    for function, action, logical in UNEXERCISED:
+        grants = [r for a, r in declared(module.policy(function)) if a == action and _names(logical, a, r)]
+        assert grants, f"{function}: {action} on {logical} is no longer declared; drop it from UNEXERCISED"
+        _, calls = api_scenario(world) if function == "api_handler" else exercise(function, world)
+        used = [r for a, r in calls if a == action and _names(logical, a, r)]
+        assert not used, f"{function}: {action} on {logical} is exercised now; drop it from UNEXERCISED"
+
+
+def test_the_check_catches_an_unused_grant(world, built):
+    module, _ = built
+    _, calls = exercise("daily_report", world)
+    policy = module.policy("daily_report")
+    extra = {"Sid": "DeclaredExtra", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:*"]}
+    widened = {**policy, "Statement": [*policy["Statement"], extra]}
+    assert unused("daily_report", widened, calls) == ["sns:Publish on arn:aws:sns:*"]
