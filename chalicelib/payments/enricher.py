@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from chalicelib.orders.model import utc_now
 from chalicelib.payments.model import PaymentEvent, record_to_api
 from chalicelib.payments.rates import RATES, REPORTING_CURRENCY, to_reporting
 from chalicelib.payments.repository import PaymentsRepository
 from chalicelib.payments.task import task
+from chalicelib.timestamps import utc_now
 
 # At or above this, in the reporting currency, a payment is flagged for review.
 LARGE_AMOUNT = Decimal("10000.00")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -12,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from chalicelib.money import to_wire
 from chalicelib.orders.model import Identifier
+from chalicelib.timestamps import iso
 
 # Up to 12 digits before the point; anything larger is a typo or an attack, not a payment.
 MAX_DIGITS = 14
@@ -59,11 +59,6 @@ class PaymentEvent(BaseModel):
             "method": self.method.value,
             "occurredAt": iso(self.occurredAt),
         }
-
-
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC with milliseconds, as orders use."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def describe(error: ValidationError) -> str:

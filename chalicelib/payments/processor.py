@@ -6,12 +6,13 @@ from typing import NoReturn
 
 from chalicelib.idempotency import run_once
 from chalicelib.orders.errors import InvalidTransition, OrderNotFound
-from chalicelib.orders.model import Order, OrderStatus, utc_now
+from chalicelib.orders.model import Order, OrderStatus
 from chalicelib.orders.repository import OrdersRepository
 from chalicelib.payments.errors import PaymentRejected
 from chalicelib.payments.model import PaymentEvent, PaymentStatus
 from chalicelib.payments.repository import PaymentsRepository, same_payment
 from chalicelib.payments.task import task
+from chalicelib.timestamps import utc_now
 
 
 def process(payment: PaymentEvent, received_at: str, orders: OrdersRepository, payments: PaymentsRepository) -> dict:
