@@ -13,6 +13,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import resource
+from chalicelib.aws.failures import is_condition_failure
 from chalicelib.orders.errors import InvalidPageToken, OrderNotFound, VersionConflict
 from chalicelib.orders.model import Order, OrderStatus, check_transition
 from chalicelib.resource_names import physical_name
@@ -25,10 +26,6 @@ _INDEX_KEYS = {"by-customer": ("customerId", "createdAt"), "by-status": ("status
 class Page:
     orders: list[Order]
     next_token: str | None
-
-
-def _is_condition_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 class OrdersRepository:
@@ -81,7 +78,7 @@ class OrdersRepository:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
             # Someone wrote between our read and our write: report what is there now.
             raise VersionConflict(order_id, expected_version, self.get(order_id).version) from None
@@ -98,7 +95,7 @@ class OrdersRepository:
         try:
             self._table.delete_item(Key={"orderId": order_id}, ConditionExpression=Attr("orderId").exists())
         except ClientError as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 raise OrderNotFound(order_id) from None
             raise
 

@@ -8,12 +8,9 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import resource
+from chalicelib.aws.failures import is_condition_failure
 from chalicelib.payments.model import PaymentEvent, PaymentStatus
 from chalicelib.resource_names import physical_name
-
-
-def _is_condition_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 def same_payment(item: dict, payment: PaymentEvent) -> bool:
@@ -58,7 +55,7 @@ class PaymentsRepository:
                 ConditionExpression=Attr("paymentId").not_exists() | Attr("status").eq(PaymentStatus.REJECTED.value),
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
             return self.get(payment.paymentId) or item
         return item
@@ -87,7 +84,7 @@ class PaymentsRepository:
                 & Attr("amount").eq(payment.amount),
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
             return False
         return True
@@ -108,7 +105,7 @@ class PaymentsRepository:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
             stored = self.get(payment_id)
             if stored is None or stored["status"] != PaymentStatus.PROCESSED.value:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
-from chalicelib.aws.transient import is_transient
+from chalicelib.aws.failures import is_transient
 from chalicelib.orders.errors import VersionConflict
 from chalicelib.payments.errors import PaymentRejected, PaymentTransientError
 

@@ -1,4 +1,4 @@
-"""Which AWS failures are transient, i.e. worth a retry with backoff."""
+"""What an AWS failure means: a lost condition (someone wrote first), or a transient fault worth a retry."""
 
 from __future__ import annotations
 
@@ -30,3 +30,8 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, ClientError):
         return error.response.get("Error", {}).get("Code") in _TRANSIENT_CODES
     return isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError | ConnectionClosedError)
+
+
+def is_condition_failure(error: ClientError) -> bool:
+    """A conditional write lost: the item was not in the state the condition asked for."""
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
