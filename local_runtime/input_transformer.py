@@ -19,6 +19,11 @@ _RESERVED = {
 }
 
 
+def placeholders(template: str) -> list[str]:
+    """The ``<name>`` variables a template uses, in order."""
+    return _PLACEHOLDER.findall(template)
+
+
 def _resolve(path: str, event: dict):
     """A simple JSONPath (`$.a.b[0]`) into the event; None where it leads nowhere."""
     if path == "$":

@@ -11,7 +11,7 @@ from moto.events.models import EventPattern
 from chalicelib.aws import event_publisher
 from chalicelib.aws.clients import client
 from local_runtime import trace
-from local_runtime.input_transformer import _PLACEHOLDER, transform
+from local_runtime.input_transformer import placeholders, transform
 from local_runtime.invoke import Invoker
 from local_runtime.stream_reader import StreamReader
 from local_runtime.worker import Worker
@@ -33,7 +33,7 @@ class Pipe(Worker):
         self.retry_delay = retry_delay
         target = spec["target"]
         self._template = target.get("input_template")
-        self._paths = {m: m for m in _PLACEHOLDER.findall(self._template or "") if m.startswith("$")}
+        self._paths = {m: m for m in placeholders(self._template or "") if m.startswith("$")}
 
     def poll(self) -> bool:
         records = self.reader.read()

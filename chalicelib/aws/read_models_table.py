@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
@@ -80,8 +81,6 @@ def get(pk: str, sk: str) -> dict | None:
 
 def query(pk: str, sk_prefix: str = "") -> list[dict]:
     """All items under ``pk`` whose sort key starts with ``sk_prefix``, in sort-key order."""
-    from boto3.dynamodb.conditions import Key
-
     condition = Key("pk").eq(pk)
     if sk_prefix:
         condition &= Key("sk").begins_with(sk_prefix)
