@@ -17,6 +17,8 @@ import time
 
 import requests
 
+from local_runtime.topology import PROJECT_DIR
+
 READY_TIMEOUT_SECONDS = 30
 
 
@@ -35,8 +37,9 @@ class EmbeddedAws:
         env = {**os.environ, "MOTO_PORT": str(self._lambda_port or self.port)}
         env.pop("AWS_ENDPOINT_URL", None)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            [sys.executable, "-m", "local_runtime.emulator_server", "-H", self.host, "-p", str(self.port)],
             env=env,
+            cwd=PROJECT_DIR,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             # Ctrl-C reaches the terminal's process group; moto must outlive the workers polling

@@ -1,0 +1,13 @@
+"""Corrections to moto, installed in the embedded AWS's process (see `local_runtime/emulator_server.py`)."""
+
+from __future__ import annotations
+
+import importlib
+
+# One module per concern; each has an `install()` that is safe to call once per process.
+PATCHES: tuple[str, ...] = ()
+
+
+def install_all() -> None:
+    for name in PATCHES:
+        importlib.import_module(f"{__name__}.{name}").install()
