@@ -9,7 +9,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
 
-.PHONY: dev aws test lint format clean package
+.PHONY: dev aws test lint format clean package bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ aws: $(STAMP) ## Only the embedded AWS (127.0.0.1:4566) with tables, for `chalic
 
 test: $(STAMP) $(CHECKOV_STAMP) lint ## Every test
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) ## Event-flow benchmark: 100 orders at 10/s, then 30/s for 60 s; each ends with a JSON line
+	$(BIN)/python bench/event_flow.py --rate 10 --orders 100
+	$(BIN)/python bench/event_flow.py --rate 30 --duration 60
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,19 +1,24 @@
 """Event-flow benchmark: POST /orders -> last fan-out consumer's effect, on the local stack.
 
-Prints p50/p95/max latency over N orders and the AWS API calls each order costs, counted at
-botocore (every in-process client: API, runtime, handlers) with the idle polling rate of
-the same run subtracted. Run: `.venv/bin/python bench/event_flow.py [--orders 100]`.
+Each run starts its own stack on free ports, sends orders at a fixed rate (concurrently, so a
+slow POST does not lower the rate), and prints human-readable figures, then one JSON object as
+its last line. AWS calls are counted at botocore in this process (API, runtime and handlers);
+polling calls are reported apart. Run: `.venv/bin/python bench/event_flow.py [--rate 10 --orders 100]`
+or `--rate 30 --duration 60`; `make bench` runs both.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import logging
+import os
 import statistics
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -22,11 +27,17 @@ import botocore.client
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The handlers' own log lines would bury the figures; their warnings and errors still show.
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
+from chalice.app import SQSEventConfig
+
+from local_runtime import topology
 from local_runtime.stack import LocalStack, Settings
 from tests.integration.stack import free_port
 
-POLLING = {"ReceiveMessage", "GetRecords", "GetShardIterator", "DescribeStream"}
+POLLING = {"ReceiveMessage", "GetRecords", "GetShardIterator", "DescribeStream", "DescribeStreams"}
+READ_MODELS = "orders-platform-local-read-models"
 calls: collections.Counter = collections.Counter()
 _lock = threading.Lock()
 _original = botocore.client.BaseClient._make_api_call
@@ -44,110 +55,176 @@ def snapshot() -> collections.Counter:
         return collections.Counter(calls)
 
 
-def parse_ms(stamp: str) -> float:
+def epoch(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
-def effect_time(dynamodb, table: str, order_id: str, customer: str) -> float | None:
-    """When the later of the two consumers recorded its effect for the order (epoch seconds)."""
-    fulfilment = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"order#{order_id}"}, "sk": {"S": "fulfilment"}})
-    outbox = dynamodb.query(
-        TableName=table,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :sk)",
-        ExpressionAttributeValues={":pk": {"S": f"customer#{customer}"}, ":sk": {"S": "outbox#"}},
-    )
-    if "Item" not in fulfilment or not outbox["Items"]:
-        return None
-    return max(parse_ms(fulfilment["Item"]["reservedAt"]["S"]), parse_ms(outbox["Items"][0]["sentAt"]["S"]))
-
-
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
+    if not values:
+        return float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--orders", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=10.0, help="orders per second")
-    parser.add_argument("--idle", type=float, default=5.0, help="seconds to measure idle polling")
-    args = parser.parse_args()
+def uncounted_client(service: str):
+    client = boto3.client(service)
+    client.uncounted = True  # the benchmark's own calls are not the system's
+    return client
 
+
+def batch_window_ms(app) -> int:
+    """The largest batching window on the measured path (stream -> pipe -> bus -> SNS -> SQS consumers)."""
+    windows = [s.maximum_batching_window_in_seconds or 0 for s in app.event_sources if isinstance(s, SQSEventConfig)]
+    pipe = topology.load().get("pipe") or {}
+    windows.append(pipe.get("source", {}).get("maximum_batching_window_in_seconds", 0))
+    return int(max(windows) * 1000)
+
+
+def effect_times(dynamodb, pending: dict[str, tuple[str, float]]) -> dict[str, float]:
+    """For orders whose both consumer effects are stored: when the later one was (epoch seconds)."""
+    done: dict[str, float] = {}
+    ids = list(pending)
+    for start in range(0, len(ids), 50):  # BatchGetItem takes 100 keys: two per order
+        chunk = ids[start : start + 50]
+        keys = []
+        for order_id in chunk:
+            keys.append({"pk": {"S": f"order#{order_id}"}, "sk": {"S": "fulfilment"}})
+            keys.append({"pk": {"S": f"customer#{pending[order_id][0]}"}, "sk": {"S": f"outbox#{order_id}"}})
+        request = {READ_MODELS: {"Keys": keys}}
+        items = []
+        while request:
+            answer = dynamodb.batch_get_item(RequestItems=request)
+            items += answer["Responses"].get(READ_MODELS, [])
+            request = answer.get("UnprocessedKeys") or None
+        stamps: dict[str, list[float]] = collections.defaultdict(list)
+        for item in items:
+            if item["sk"]["S"] == "fulfilment":
+                stamps[item["pk"]["S"].removeprefix("order#")].append(epoch(item["reservedAt"]["S"]))
+            else:
+                stamps[item["sk"]["S"].removeprefix("outbox#")].append(epoch(item["sentAt"]["S"]))
+        done.update({order_id: max(t) for order_id, t in stamps.items() if len(t) == 2})
+    return done
+
+
+def put_item_p50_ms(dynamodb, samples: int = 50) -> float:
+    """A bare put_item to the same embedded AWS: the floor every figure here sits on."""
+    spent = []
+    for i in range(samples):
+        t0 = time.perf_counter()
+        dynamodb.put_item(TableName=READ_MODELS, Item={"pk": {"S": "bench#probe"}, "sk": {"S": str(i)}})
+        spent.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(spent)
+
+
+def order_body(i: int, customer: str) -> dict:
+    return {
+        "customerId": customer,
+        "customerEmail": "b@example.com",
+        "items": [{"sku": f"S{i % 7}", "qty": 1, "unitPrice": "3.10"}],
+    }
+
+
+def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) -> dict:
     botocore.client.BaseClient._make_api_call = _counting
+    calls.clear()
     stack = LocalStack(Settings(aws_port=free_port(), api_port=free_port()))
-    logging.basicConfig(level=logging.WARNING)
     stack.start()
     api = f"http://127.0.0.1:{stack.settings.api_port}"
-    # The benchmark's own completion checks are not the system's calls.
-    dynamodb = boto3.client("dynamodb")
-    dynamodb.uncounted = True
-    table = "orders-platform-local-read-models"
+    dynamodb = uncounted_client("dynamodb")
+    session = requests.Session()
     try:
-        time.sleep(2)  # warm-up: pollers settle
+        time.sleep(2)  # pollers settle
         idle_start, before = time.monotonic(), snapshot()
-        time.sleep(args.idle)
-        idle_seconds, idle = time.monotonic() - idle_start, snapshot() - before
-        idle_rate = sum(idle.values()) / idle_seconds
+        time.sleep(idle_seconds)
+        idle_rate = sum((snapshot() - before).values()) / (time.monotonic() - idle_start)
 
-        # Warm every path once (first boto3 clients, STS) so cold start does not skew p95.
-        warm = requests.post(
-            f"{api}/orders",
-            json={
-                "customerId": "warm",
-                "customerEmail": "w@example.com",
-                "items": [{"sku": "W", "qty": 1, "unitPrice": 1}],
-            },
-            timeout=10,
-        ).json()
-        while effect_time(dynamodb, table, warm["orderId"], "warm") is None:
+        # Warm every path once (first clients, STS) so a cold start does not skew p95.
+        warm = session.post(f"{api}/orders", json=order_body(0, "warm"), timeout=10).json()
+        while not effect_times(dynamodb, {warm["orderId"]: ("warm", 0.0)}):
             time.sleep(0.1)
+        floor = put_item_p50_ms(dynamodb)
+
+        sent: dict[str, tuple[str, float]] = {}
+        post_ms: list[float] = []
+        errors: list[str] = []
+
+        def post(i: int) -> None:
+            customer = f"bench-{i}"
+            t0 = time.time()
+            try:
+                response = requests.post(f"{api}/orders", json=order_body(i, customer), timeout=30)
+                response.raise_for_status()
+            except requests.RequestException as error:
+                errors.append(str(error))
+                return
+            post_ms.append((time.time() - t0) * 1000)
+            sent[response.json()["orderId"]] = (customer, t0)
 
         start_counts, run_start = snapshot(), time.monotonic()
-        sent, post_ms = [], []
-        for i in range(args.orders):
-            customer = f"bench-{i}"
-            body = {
-                "customerId": customer,
-                "customerEmail": "b@example.com",
-                "items": [{"sku": f"S{i % 7}", "qty": 1, "unitPrice": "3.10"}],
-            }
-            t0 = time.time()
-            response = requests.post(f"{api}/orders", json=body, timeout=10)
-            post_ms.append((time.time() - t0) * 1000)
-            sent.append((response.json()["orderId"], customer, t0))
-            time.sleep(max(0.0, 1 / args.rate - (time.time() - t0)))
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            for i in range(orders):
+                time.sleep(max(0.0, run_start + i / rate - time.monotonic()))
+                pool.submit(post, i)
+        send_seconds = time.monotonic() - run_start
 
-        latencies, pending = {}, {order_id: (c, t0) for order_id, c, t0 in sent}
-        deadline = time.monotonic() + 120
+        latencies: dict[str, float] = {}
+        pending = dict(sent)
+        deadline = time.monotonic() + settle_seconds
         while pending and time.monotonic() < deadline:
-            for order_id, (customer, t0) in list(pending.items()):
-                done = effect_time(dynamodb, table, order_id, customer)
-                if done is not None:
-                    latencies[order_id] = (done - t0) * 1000
-                    del pending[order_id]
-            time.sleep(0.2)
-        run_seconds = time.monotonic() - run_start
+            for order_id, done in effect_times(dynamodb, pending).items():
+                latencies[order_id] = (done - pending.pop(order_id)[1]) * 1000
+            time.sleep(0.25)
         used = snapshot() - start_counts
+        window = batch_window_ms(stack.app)
     finally:
         stack.stop()
         botocore.client.BaseClient._make_api_call = _original
 
     values = sorted(latencies.values())
     work = collections.Counter({k: v for k, v in used.items() if k[1] not in POLLING})
-    total = sum(used.values()) - idle_rate * run_seconds
-    print(f"orders: {len(sent)} at {args.rate}/s; completed: {len(values)}; lost: {len(pending)}")
+    per_order = sum(work.values()) / max(1, len(sent))
+    result = {
+        "rate": rate,
+        "orders": orders,
+        "completed": len(values),
+        "put_item_p50_ms": round(floor, 1),
+        "post_p50_ms": round(percentile(post_ms, 50), 1),
+        "effect_p50_ms": round(percentile(values, 50), 1),
+        "effect_p95_ms": round(percentile(values, 95), 1),
+        "batch_window_ms": window,
+        "calls_per_order": round(per_order, 2),
+        "idle_calls_per_s": round(idle_rate, 2),
+    }
     print(
-        f"POST /orders (baseline, same run): p50 {percentile(post_ms, 50):.0f} ms, p95 {percentile(post_ms, 95):.0f} ms"
+        f"orders: {orders} at {rate}/s (sent in {send_seconds:.1f} s); accepted: {len(sent)}; "
+        f"completed: {len(values)}; not completed: {len(pending)}; POST errors: {len(errors)}"
     )
-    print(
-        f"POST -> last consumer effect: p50 {percentile(values, 50):.0f} ms, p95 {percentile(values, 95):.0f} ms, "
-        f"max {values[-1]:.0f} ms  (ratio p50 to POST p50: {percentile(values, 50) / percentile(post_ms, 50):.1f}x)"
-    )
+    print(f"bare put_item p50 (same run): {floor:.1f} ms")
+    print(f"POST /orders: p50 {percentile(post_ms, 50):.0f} ms, p95 {percentile(post_ms, 95):.0f} ms")
+    if values:
+        print(
+            f"POST -> last consumer effect: p50 {percentile(values, 50):.0f} ms, "
+            f"p95 {percentile(values, 95):.0f} ms, max {values[-1]:.0f} ms (batching window {window} ms)"
+        )
     print(f"idle polling: {idle_rate:.1f} AWS calls/s")
-    print(f"AWS calls per order, polling included (idle rate subtracted): {total / len(sent):.1f}")
-    print(f"AWS calls per order, excluding polling: {sum(work.values()) / len(sent):.1f}")
+    print(f"AWS calls per order, excluding polling: {per_order:.1f}")
     for (service, operation), count in sorted(work.items(), key=lambda kv: -kv[1]):
-        print(f"  {service:<16} {operation:<26} {count / len(sent):5.2f}/order")
-    return 0 if not pending else 1
+        print(f"  {service:<16} {operation:<26} {count / max(1, len(sent)):5.2f}/order")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=10.0, help="orders per second")
+    parser.add_argument("--orders", type=int, default=100)
+    parser.add_argument("--duration", type=float, help="seconds to send for (sets --orders to rate x duration)")
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds to measure idle polling")
+    parser.add_argument("--settle", type=float, default=120.0, help="seconds to wait for the last effects")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    orders = int(args.rate * args.duration) if args.duration else args.orders
+    result = run(args.rate, orders, args.idle, args.settle)
+    print(json.dumps(result), flush=True)
+    return 0 if result["completed"] == orders else 1
 
 
 if __name__ == "__main__":
