@@ -6,7 +6,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 
 from chalicelib.aws import read_models_table
-from chalicelib.idempotency import run_once
 
 logger = Logger(service="analytics")
 
@@ -23,11 +22,11 @@ def handle(event: dict, context) -> dict:
     # A replayed event gets a new id; the domain eventId (when present) stays the same.
     key = f"{bridge.detail_type}:{detail.get('eventId') or bridge.get_id}"
 
-    def count() -> dict:
-        read_models_table.add(_pk(day), bridge.detail_type, {"count": 1})
-        return {"day": day, "detailType": bridge.detail_type}
-
-    return run_once("analytics", key, {}, count, context)
+    # The seen-marker and the count change in one transaction: a repeat finds the marker and adds nothing.
+    counted = read_models_table.put_once_with_counts(
+        (f"{_pk(day)}#seen", key, {}), [(_pk(day), bridge.detail_type, {"count": 1})]
+    )
+    return {"day": day, "detailType": bridge.detail_type, "counted": counted}
 
 
 def counts_for(day: str) -> dict[str, int]:

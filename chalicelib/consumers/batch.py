@@ -1,5 +1,8 @@
-"""The one way our queue consumers run a batch: Powertools partial batch responses,
-with each record's effect applied at most once (Powertools idempotency)."""
+"""The one way our queue consumers run a batch: Powertools partial batch responses.
+
+Each effect makes itself happen once (a transactional marker in the read-models table), so
+no second idempotency layer wraps it: one mechanism per guarantee.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +13,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.consumers.envelope import unwrap
-from chalicelib.idempotency import run_once
 from chalicelib.orders.events import OrderCreatedDetail
 
 
-def consume(
-    event: dict, context, *, name: str, logger: Logger, handle: Callable[[SQSRecord], tuple[str, Callable[[], dict]]]
-) -> dict:
-    """Run ``handle`` per record; it returns (dedup key, effect). Failures become batchItemFailures."""
+def consume(event: dict, context, *, name: str, logger: Logger, handle: Callable[[SQSRecord], dict]) -> dict:
+    """Run ``handle`` (an idempotent effect) per record. Failures become batchItemFailures."""
 
     def record_handler(record: SQSRecord) -> dict:
         try:
-            key, effect = handle(record)
-            return run_once(name, key, {}, effect, context)
+            return handle(record)
         except Exception as error:
             # Logged with its reason; SQS redelivers it, then moves it to the queue's DLQ.
             logger.error(
@@ -38,10 +37,10 @@ def consume(
 def consume_order_created(
     event: dict, context, *, name: str, logger: Logger, act: Callable[[OrderCreatedDetail], dict]
 ):
-    """A batch of fan-out messages, each an OrderCreated acted on once per domain event."""
+    """A batch of fan-out messages, each an OrderCreated; ``act`` applies its effect once per order."""
 
-    def one(record: SQSRecord):
+    def one(record: SQSRecord) -> dict:
         _, order = unwrap(record, "OrderCreated", OrderCreatedDetail)
-        return order.eventId, lambda: act(order)
+        return act(order)
 
     return consume(event, context, name=name, logger=logger, handle=one)

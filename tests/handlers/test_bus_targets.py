@@ -83,3 +83,15 @@ def test_daily_report_sums_yesterdays_orders_by_status(invoke):
     stored = daily_report_job.get(datetime(2026, 11, 22).date())
     assert stored["byStatus"]["PENDING"]["revenue"]["USD"] == "0.60"
     assert Decimal(stored["byStatus"]["PAID"]["revenue"]["EUR"]) == Decimal("0.30")
+
+
+def test_analytics_counts_once_without_a_powertools_record(invoke):
+    import boto3
+
+    from chalicelib.resource_names import physical_name
+
+    created = bridge_event("OrderCreated", {"eventId": "rec-3", "orderId": "o-3"})
+    invoke("analytics", created)
+    invoke("analytics", created)
+    assert event_counts.counts_for("2026-11-23") == {"OrderCreated": 1}
+    assert boto3.client("dynamodb").scan(TableName=physical_name("idempotency"))["Items"] == []

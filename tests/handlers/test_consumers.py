@@ -92,3 +92,16 @@ def test_lines_of_one_sku_are_reserved_together(invoke):
     invoke("order_processor", sqs_batch([sns_wrapped(json.dumps(bridge_event("OrderCreated", detail)))]))
     assert reserved_qty() == 7
     assert int(read_models_table.get("sku#SKU-1", "reserved")["orders"]) == 1
+
+
+@pytest.mark.parametrize("function", ["order_processor", "user_notification"])
+def test_a_consumer_keeps_no_second_idempotency_record(invoke, function):
+    # One mechanism per guarantee: the effect's own transactional marker, not Powertools records too.
+    import boto3
+
+    from chalicelib.resource_names import physical_name
+
+    invoke(function, sqs_batch([order_created_body("o-7")]))
+    invoke(function, sqs_batch([order_created_body("o-7")]))
+    records = boto3.client("dynamodb").scan(TableName=physical_name("idempotency"))["Items"]
+    assert records == []
