@@ -15,9 +15,19 @@ _CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard"
 
 
 @cache
+def _session() -> boto3.session.Session:
+    # One session per process: a new one re-reads botocore's service models (~100 ms each).
+    return boto3.session.Session()
+
+
+_session_lock = threading.Lock()
+
+
+@cache
 def client(service: str):
-    """A shared low-level client for ``service``."""
-    return boto3.session.Session().client(service, config=_CONFIG)
+    """A shared low-level client for ``service`` (clients are thread-safe)."""
+    with _session_lock:
+        return _session().client(service, config=_CONFIG)
 
 
 _per_thread = threading.local()
@@ -32,7 +42,9 @@ def resource(service: str):
     if cached is None or cached[0] != _generation:
         cached = _per_thread.resources = (_generation, {})
     if service not in cached[1]:
-        cached[1][service] = boto3.session.Session().resource(service, config=_CONFIG)
+        # Sessions are not thread-safe either: resources are made one at a time from the shared one.
+        with _session_lock:
+            cached[1][service] = _session().resource(service, config=_CONFIG)
     return cached[1][service]
 
 
@@ -43,4 +55,5 @@ def reset() -> None:
     """Forget cached clients (tests switch endpoints between runs)."""
     global _generation
     client.cache_clear()
+    _session.cache_clear()
     _generation += 1
