@@ -7,6 +7,7 @@ placeholders). The rules, from AWS's "input transformation" pages and cases reco
   drop the event (``render`` returns None);
 - an unquoted placeholder in a JSON template: the value as JSON, a missing path as ``""``;
 - in a text template (a JSON string or free text): objects and arrays as ``{k:v}`` and ``[a,b]``;
+- a template that is one placeholder passes the value: strings raw, anything else as JSON;
 - every ``<name>`` must be an InputPathsMap key or a reserved variable, else PutTargets fails.
 """
 
@@ -66,6 +67,8 @@ class InputTransformer:
         self._paths = {name: _compile_path(path, f"InputPathsMap[{name!r}]") for name, path in paths.items()}
         self._reserved = reserved
         self._json = template.lstrip()[:1] in ("{", "[")
+        # A template that is one placeholder (`<$.detail>`) passes the value itself.
+        self._whole = bool(_PLACEHOLDER.fullmatch(template.strip()))
         self._quoted = _quoted_spans(template) if self._json else []
         for name in _PLACEHOLDER.findall(template):
             if name not in self._paths and name not in reserved:
@@ -121,6 +124,8 @@ class InputTransformer:
         return found[0] if len(found) == 1 and "*" not in str(path) else found
 
     def _text(self, value: Any, *, quoted: bool) -> str | None:
+        if self._whole:
+            return _plain(value) if value is _MISSING or isinstance(value, str) else json.dumps(value)
         if not self._json:
             return _escape(_plain(value)) if _inside_string(self.template) else _plain(value)
         if quoted:
