@@ -144,7 +144,7 @@ def test_pipe_template_that_is_one_placeholder_passes_the_value():
 
 
 def test_pipe_template_rejects_unknown_variables():
-    with pytest.raises(InvalidTransformer, match="aws.events.rule-name"):
+    with pytest.raises(InvalidTransformer, match=r"aws\.events\.rule-name"):
         InputTransformer.for_pipe('{"r": "<aws.events.rule-name>"}')
 
 
