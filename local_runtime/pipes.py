@@ -54,7 +54,11 @@ class Pipe(Worker):
         records = self.reader.read()
         if not records:
             return False
-        kept = [r for r in records if not self.filters or any(f.matches(r) for f in self.filters)]
+        try:
+            kept = [r for r in records if not self.filters or any(f.matches(r) for f in self.filters)]
+        except Exception as error:  # never expected after validation; the reader has moved on, so keep the batch
+            self._dead_letter(records, f"filter failed: {type(error).__name__}: {error}", time.perf_counter())
+            return True
         if kept:
             self._run(kept)
         return True
@@ -78,6 +82,9 @@ class Pipe(Worker):
                 if attempt < self.max_retries and self.sleep(self.retry_delay * 2**attempt):
                     continue
                 break
+        self._dead_letter(records, reason, started)
+
+    def _dead_letter(self, records: list[dict], reason: str, started: float) -> None:
         trace.delivery(self.name, "dlq", len(records), "failed", (time.perf_counter() - started) * 1000, reason)
         if self.dlq_url:
             client("sqs").send_message(

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 
 import requests
@@ -27,7 +28,7 @@ from moto.pipes import models as pipes_models
 
 from local_runtime.eventbridge import BUS, PIPE, EventPattern, InputTransformer, InvalidEventPattern
 from local_runtime.eventbridge.errors import InvalidTransformer
-from local_runtime.eventbridge.transformer import rule_variables
+from local_runtime.eventbridge.transformer import json_path, rule_variables
 
 log = logging.getLogger("local.emulator")
 # TestEventPattern: "the following fields are mandatory" (EventBridge API reference).
@@ -85,7 +86,7 @@ def check_target(rule: str, target: dict) -> None:
         if "Input" in given:
             json.loads(target["Input"])
         elif "InputPath" in given:
-            InputTransformer.for_pipe(f"<{target['InputPath']}>")
+            json_path(target["InputPath"], "InputPath")
         elif "InputTransformer" in given:
             transformer = target["InputTransformer"]
             InputTransformer.for_rule(transformer.get("InputPathsMap"), transformer.get("InputTemplate"))
@@ -182,7 +183,8 @@ class _Delivery:
         if target.get("Input") is not None:
             return target["Input"]
         if target.get("InputPath") is not None:
-            return InputTransformer.for_pipe(f"<{target['InputPath']}>").render(self.event, {}) or "null"
+            found = [m.value for m in json_path(target["InputPath"], "InputPath").find(self.event)]
+            return json.dumps(found[0] if len(found) == 1 else found) if found else ""
         spec = target.get("InputTransformer")
         if not spec:
             return json.dumps(self.event)
@@ -242,8 +244,8 @@ def _deliver(rule, target: dict, event: dict, body: str) -> None:
     elif service == "logs":
         from moto.logs import logs_backends
 
-        group = resource.split(":", 1)[1] if resource.startswith("log-group:") else resource
-        stream = f"events-{event.get('id', 'event')}-{target['Id']}"
+        group = resource.removeprefix("log-group:").removesuffix(":*")
+        stream = f"events-{uuid.uuid4()}"
         backend = logs_backends[account][region]
         backend.create_log_stream(group, stream)
         backend.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": body}])

@@ -46,7 +46,8 @@ _KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 _MISSING = object()
 
 
-def _compile_path(path: Any, where: str):
+def json_path(path: Any, where: str):
+    """A compiled JSON path of the subset AWS accepts; InvalidTransformer naming ``where`` otherwise."""
     if not isinstance(path, str) or not path.startswith("$"):
         raise InvalidTransformer(f"{where}: {path!r} is not a JSON path (it must start with '$')")
     try:
@@ -64,7 +65,7 @@ class InputTransformer:
         if len(template) > MAX_TEMPLATE_LENGTH:
             raise InvalidTransformer(f"InputTemplate is longer than {MAX_TEMPLATE_LENGTH} characters")
         self.template = template
-        self._paths = {name: _compile_path(path, f"InputPathsMap[{name!r}]") for name, path in paths.items()}
+        self._paths = {name: json_path(path, f"InputPathsMap[{name!r}]") for name, path in paths.items()}
         self._reserved = reserved
         self._json = template.lstrip()[:1] in ("{", "[")
         # A template that is one placeholder (`<$.detail>`) passes the value itself.

@@ -281,3 +281,33 @@ def test_an_invalid_pattern_in_the_topology_stops_make_dev_saying_which(tmp_path
     assert done.returncode != 0
     assert "rule 'analytics'" in output and "'prefix' match pattern must be a string" in output
     assert "ready" not in output
+
+
+def test_a_user_rule_delivers_to_a_topic_with_input_path(stack):
+    events, sns = stack.client("events"), stack.client("sns")
+    source = f"probe.{uuid.uuid4().hex[:6]}"
+    url, arn = watch_queue(stack, "via-topic")
+    topic = sns.create_topic(Name=f"topic-{uuid.uuid4().hex[:6]}")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    events.put_rule(Name=f"topic-{source}", EventBusName=BUS, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(
+        Rule=f"topic-{source}", EventBusName=BUS, Targets=[{"Id": "t", "Arn": topic, "InputPath": "$.detail.order"}]
+    )
+    put(stack, source, {"order": {"id": "o-9", "lines": 2}})
+    (message,) = received(stack, url)
+    assert json.loads(message["Body"]) == {"id": "o-9", "lines": 2}
+
+
+def test_a_disabled_rule_delivers_nothing(stack):
+    events = stack.client("events")
+    source = f"probe.{uuid.uuid4().hex[:6]}"
+    url, arn = watch_queue(stack, "disabled")
+    events.put_rule(
+        Name=f"off-{source}", EventBusName=BUS, EventPattern=json.dumps({"source": [source]}), State="DISABLED"
+    )
+    events.put_targets(Rule=f"off-{source}", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+    put(stack, source, {"n": 1})
+    events.enable_rule(Name=f"off-{source}", EventBusName=BUS)
+    put(stack, source, {"n": 2})
+    (message,) = received(stack, url)
+    assert json.loads(message["Body"])["detail"] == {"n": 2}

@@ -4,6 +4,8 @@ import json
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from local_runtime.eventbridge import InputTransformer, InvalidTransformer
 from local_runtime.eventbridge.transformer import as_payload, pipe_variables, rule_variables
@@ -157,3 +159,26 @@ def test_declared_notifier_transformer_gives_the_notifier_its_input():
         "email": "ada@example.com",
         "message": "Your order o-1 is now SHIPPED.",
     }
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=15,
+)
+TEMPLATES = [
+    '{"a": <a>, "b": "x <b> y", "c": [<a>, "<c>"]}',
+    '"text <a> and <b>"',
+    "free <a> text",
+    "<a>",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(detail=json_values)
+def test_rendering_never_raises(detail):
+    paths = {"a": "$.detail", "b": "$.detail.k", "c": "$.detail[0]"}
+    event = {**EVENT, "detail": detail}
+    for template in TEMPLATES:
+        out = InputTransformer.for_rule(paths, template).render(event, RULE)
+        assert out is None or isinstance(out, str)
