@@ -191,11 +191,14 @@ class _Delivery:
         transformer = InputTransformer.for_rule(spec.get("InputPathsMap"), spec["InputTemplate"])
         text = transformer.render(self.event, rule_variables(self.event, self.rule.name, self.rule.arn))
         if text is None:
-            raise _Undeliverable("an object or array placeholder inside a JSON string (AWS drops this event)")
+            raise _Undeliverable(
+                "an object or array placeholder inside a JSON string (AWS drops this event)",
+                "InputTransformationFailed",
+            )
         return text
 
     def _dead_letter(self, error: Exception) -> None:
-        code = type(error).__name__
+        code = error.code if isinstance(error, _Undeliverable) else type(error).__name__
         log.warning("rule %s target %s: undeliverable (%s: %s)", self.rule.name, self.target["Id"], code, error)
         dlq = (self.target.get("DeadLetterConfig") or {}).get("Arn")
         if not dlq:
@@ -220,7 +223,11 @@ class _Delivery:
 
 
 class _Undeliverable(Exception):
-    """No retry can help (the input cannot be made); straight to the DLQ."""
+    """No retry can help (the input cannot be made, the target type is unknown here); straight to the DLQ."""
+
+    def __init__(self, message: str, code: str = "TargetNotSupportedLocally") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str]:
@@ -269,7 +276,7 @@ def _invoke_function(name: str, body: str) -> None:
     """A Lambda target runs in the local runtime, through its Invoke endpoint (MOTO_PORT)."""
     port = os.environ.get("MOTO_PORT")
     if not port:
-        raise _Undeliverable("no local runtime to run Lambda targets (started with `make aws`?)")
+        raise _Undeliverable("no local runtime runs Lambda targets (started with `make aws`?)", "LambdaUnavailable")
     response = requests.post(
         f"http://127.0.0.1:{port}/2015-03-31/functions/{name}/invocations", data=body.encode(), timeout=60
     )

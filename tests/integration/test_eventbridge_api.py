@@ -198,6 +198,7 @@ def test_undeliverable_targets_go_to_their_dlq_and_other_rules_still_deliver(sta
     for message in dead:
         assert message["MessageAttributes"]["RULE_ARN"]["StringValue"].endswith(f"bad-{source}")
         assert json.loads(message["Body"])["detail"] == {"n": 7}
+    assert by_target[ok_arn]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "InputTransformationFailed"
     assert by_target[ok_arn]["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"].startswith("an object or array")
 
 
