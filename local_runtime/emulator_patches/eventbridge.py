@@ -128,7 +128,7 @@ def _send_to_targets(original):
                 clone.targets, clone.event_pattern = [target], _MotoEventPattern(None, None)
                 original(clone, original_event, transform_input)
                 continue
-            _Delivery(self, target, event, transform_input).start()
+            _Delivery(self, target, event).start()
 
     return send_to_targets
 
@@ -141,8 +141,8 @@ def _is_archive(target: dict) -> bool:
 class _Delivery:
     """One event to one target: the first attempt at once, retries in the background, then the DLQ."""
 
-    def __init__(self, rule, target: dict, event: dict, transform_input: bool) -> None:
-        self.rule, self.target, self.event, self.transform_input = rule, target, event, transform_input
+    def __init__(self, rule, target: dict, event: dict) -> None:
+        self.rule, self.target, self.event = rule, target, event
         policy = {**DEFAULT_RETRY, **(target.get("RetryPolicy") or {})}
         self.attempts = int(policy["MaximumRetryAttempts"]) + 1
         self.max_age = int(policy["MaximumEventAgeInSeconds"])
@@ -177,9 +177,9 @@ class _Delivery:
             return error
 
     def _input(self) -> str:
+        # moto replays archived events with transform_input=False; AWS applies the target's input settings to
+        # replayed events as to any other, so that flag is ignored here.
         target = self.target
-        if not self.transform_input:
-            return json.dumps(self.event)
         if target.get("Input") is not None:
             return target["Input"]
         if target.get("InputPath") is not None:
