@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from datetime import UTC, datetime
@@ -312,3 +313,26 @@ def test_a_disabled_rule_delivers_nothing(stack):
     put(stack, source, {"n": 2})
     (message,) = received(stack, url)
     assert json.loads(message["Body"])["detail"] == {"n": 2}
+
+
+@pytest.mark.skipif(
+    shutil.which("aws") is None, reason="the AWS CLI is not installed here (boto3 tests above cover the API)"
+)
+def test_the_aws_cli_test_event_pattern_answers(stack):
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": stack.aws,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }
+    _, pattern, event, _ = next(c for c in MATCHING if c[0] == "array of objects, not across elements")
+    done = subprocess.run(
+        ["aws", "events", "test-event-pattern", "--event-pattern", json.dumps(pattern), "--event", json.dumps(event)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"Result": False}
