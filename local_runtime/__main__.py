@@ -14,6 +14,13 @@ from local_runtime.stack import LocalStack, Settings
 
 
 def _serve(settings: Settings, everything: bool) -> int:
+    from local_runtime import topology, topology_check
+
+    try:
+        topology_check.check()
+    except topology_check.InvalidTopology as error:
+        logging.getLogger("local").error("not starting: AWS would reject %s:\n%s", topology.TOPOLOGY_FILE, error)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

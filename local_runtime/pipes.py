@@ -5,18 +5,24 @@ from __future__ import annotations
 import json
 import logging
 import time
-
-from moto.events.models import EventPattern
+from datetime import UTC, datetime
 
 from chalicelib.aws import event_publisher
 from chalicelib.aws.clients import client
+from chalicelib.resource_names import physical_name
 from local_runtime import trace
-from local_runtime.input_transformer import placeholders, transform
+from local_runtime.eventbridge import PIPE, EventPattern, InputTransformer
+from local_runtime.eventbridge.transformer import as_payload, pipe_variables
 from local_runtime.invoke import Invoker
+from local_runtime.lambda_events import ACCOUNT, REGION
 from local_runtime.stream_reader import StreamReader
 from local_runtime.worker import Worker
 
 log = logging.getLogger("local")
+
+
+class PipeDropped(Exception):
+    """The target template put an object or array inside a JSON string: AWS drops such an event."""
 
 
 class Pipe(Worker):
@@ -27,19 +33,32 @@ class Pipe(Worker):
     ) -> None:
         super().__init__(f"pipe:{spec['name']}")
         self.invoker, self.spec, self.reader, self.dlq_url = invoker, spec, reader, dlq_url
-        # moto's matcher implements EventBridge pattern syntax, which pipe filters share.
-        self.filters = [EventPattern.load(json.dumps(f)) for f in spec.get("filter") or []]
+        # Validated as CreatePipe validates them (the pipe subset of operators); matching never raises.
+        self.filters = [EventPattern(f, PIPE) for f in spec.get("filter") or []]
         self.max_retries = spec["source"].get("maximum_retry_attempts", 3)
         self.retry_delay = retry_delay
         target = spec["target"]
-        self._template = target.get("input_template")
-        self._paths = {m: m for m in placeholders(self._template or "") if m.startswith("$")}
+        self._template = InputTransformer.for_pipe(target["input_template"]) if target.get("input_template") else None
+        detail_type = target["detail_type"]
+        # A dynamic path parameter: the type comes from the (enriched) payload.
+        self._detail_type = InputTransformer.for_pipe(f"<{detail_type}>") if detail_type.startswith("$.") else None
+        enrichment = spec.get("enrichment")
+        self._arns = {
+            "pipe_arn": f"arn:aws:pipes:{REGION}:{ACCOUNT}:pipe/{physical_name(spec['name'])}",
+            "source_arn": getattr(reader, "stream_arn", ""),
+            "enrichment_arn": invoker.function_arn(enrichment["function"]) if enrichment else "",
+            "target_arn": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{physical_name(target['bus'])}",
+        }
 
     def poll(self) -> bool:
         records = self.reader.read()
         if not records:
             return False
-        kept = [r for r in records if not self.filters or any(f.matches_event(r) for f in self.filters)]
+        try:
+            kept = [r for r in records if not self.filters or any(f.matches(r) for f in self.filters)]
+        except Exception as error:  # never expected after validation; the reader has moved on, so keep the batch
+            self._dead_letter(records, f"filter failed: {type(error).__name__}: {error}", time.perf_counter())
+            return True
         if kept:
             self._run(kept)
         return True
@@ -49,17 +68,23 @@ class Pipe(Worker):
         for attempt in range(self.max_retries + 1):
             try:
                 outputs = self._enrich(records)
-                entries = [(self._detail_type(o), self._detail(o)) for o in outputs]
+                entries = [(self._type_of(o), self._detail(o)) for o in outputs]
                 event_publisher.publish(self.spec["target"]["source"], entries, bus=self.spec["target"]["bus"])
                 elapsed = (time.perf_counter() - started) * 1000
                 types = ", ".join(t for t, _ in entries) or "nothing"
                 trace.delivery(self.name, f"bus:{self.spec['target']['bus']}", len(records), "ok", elapsed, types)
                 return
+            except PipeDropped as error:
+                reason = f"{type(error).__name__}: {error}"
+                break  # no retry makes the template fit
             except Exception as error:
                 reason = f"{type(error).__name__}: {error}"
                 if attempt < self.max_retries and self.sleep(self.retry_delay * 2**attempt):
                     continue
                 break
+        self._dead_letter(records, reason, started)
+
+    def _dead_letter(self, records: list[dict], reason: str, started: float) -> None:
         trace.delivery(self.name, "dlq", len(records), "failed", (time.perf_counter() - started) * 1000, reason)
         if self.dlq_url:
             client("sqs").send_message(
@@ -73,12 +98,19 @@ class Pipe(Worker):
         result = self.invoker.invoke(enrichment["function"], records, self.name, len(records))
         return result if isinstance(result, list) else [result]
 
-    def _detail(self, output: dict):
-        return transform(self._paths, self._template, output) if self._template else output
+    def _variables(self, output) -> dict:
+        ingested = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return pipe_variables(output, ingested=ingested, **self._arns)
 
-    def _detail_type(self, output: dict) -> str:
-        detail_type = self.spec["target"]["detail_type"]
-        if detail_type.startswith("$."):
-            # A dynamic path parameter: the value comes from the (enriched) payload.
-            return str(transform({detail_type: detail_type}, f'"<{detail_type}>"', output))
-        return detail_type
+    def _detail(self, output):
+        if self._template is None:
+            return output
+        text = self._template.render(output, self._variables(output))
+        if text is None:
+            raise PipeDropped("the input template puts an object or array inside a JSON string")
+        return as_payload(text)
+
+    def _type_of(self, output) -> str:
+        if self._detail_type is None:
+            return self.spec["target"]["detail_type"]
+        return self._detail_type.render(output, {}) or ""

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from chalicelib.aws.clients import client
 from local_runtime import trace
-from local_runtime.input_transformer import transform
+from local_runtime.eventbridge import InputTransformer
+from local_runtime.eventbridge.transformer import as_payload, rule_variables
 from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import eventbridge_event
 from local_runtime.worker import Worker
@@ -43,6 +44,13 @@ class RuleTarget(Worker):
         self.max_age = retry_policy.get("maximum_event_age_seconds", 86400)
         self.retry_delay = retry_delay
         self.target_arn = topic_arn or invoker.function_arn(spec["function"])
+        transformer = spec.get("input_transformer")
+        # Validated here as PutTargets validates it: a bad transformer stops the stack before it starts.
+        self.transformer = (
+            InputTransformer.for_rule(transformer.get("input_paths"), transformer["input_template"])
+            if transformer
+            else None
+        )
 
     def poll(self) -> bool:
         sqs = client("sqs")
@@ -54,19 +62,25 @@ class RuleTarget(Worker):
                 sqs.delete_message(QueueUrl=self.tap_url, ReceiptHandle=message["ReceiptHandle"])
         return bool(messages)
 
-    def target_input(self, event: dict):
-        transformer = self.spec.get("input_transformer")
-        if not transformer:
-            return event
-        return transform(transformer.get("input_paths") or {}, transformer["input_template"], event, self.rule)
+    def target_input(self, event: dict) -> str | None:
+        """The text the target receives (the event as JSON, or the transformer's output); None: AWS drops it."""
+        if self.transformer is None:
+            return json.dumps(event)
+        # Templates see the deployed rule name (the ARN's last part), as on AWS, not the topology's logical one.
+        deployed = self.rule_arn.rsplit("/", 1)[-1]
+        return self.transformer.render(event, rule_variables(event, deployed, self.rule_arn))
 
     def deliver(self, event: dict) -> bool:
         """Deliver with retries, then dead-letter; False if stopped first (the event stays queued)."""
+        text = self.target_input(event)
+        if text is None:
+            # AWS drops such an event; here it is kept, in the target's DLQ, with the reason.
+            self._dead_letter(event, "InputTransformationFailed", "an object or array placeholder in a JSON string")
+            return True
         born = _event_time(event)
         for attempt in range(self.max_retries + 1):
             try:
-                # Inside the try: an input that cannot be transformed is a failed delivery too.
-                self._send(self.target_input(event))
+                self._send(text)
                 return True
             except Exception as error:
                 code, message = type(error).__name__, str(error)
@@ -78,13 +92,13 @@ class RuleTarget(Worker):
         self._dead_letter(event, code, message)
         return True
 
-    def _send(self, payload) -> None:
+    def _send(self, text: str) -> None:
         if self.topic_arn:
             started = time.perf_counter()
-            client("sns").publish(TopicArn=self.topic_arn, Message=json.dumps(payload))
+            client("sns").publish(TopicArn=self.topic_arn, Message=text)
             trace.delivery(self.name, f"topic:{self.spec['topic']}", 1, "ok", (time.perf_counter() - started) * 1000)
         else:
-            self.invoker.invoke(self.spec["function"], payload, self.name)
+            self.invoker.invoke(self.spec["function"], as_payload(text), self.name)
 
     def _dead_letter(self, event: dict, code: str, message: str) -> None:
         trace.delivery(self.name, "dlq", 1, "failed", 0.0, f"{code}: {message}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 # One module per concern; each has an `install()` that is safe to call once per process.
-PATCHES: tuple[str, ...] = ()
+PATCHES: tuple[str, ...] = ("eventbridge",)
 
 
 def install_all() -> None:

@@ -222,7 +222,11 @@ def test_pipe_filters_then_dead_letters_what_enrichment_cannot_handle(queue):
 
 def test_rule_target_dead_letters_an_event_its_transformer_cannot_handle(queue):
     sqs, dlq = queue
-    spec = {"function": "notifier", "input_transformer": {"input_paths": {"x": "detail.x"}, "input_template": "<x>"}}
+    # An object inside a JSON string: AWS drops the event; here it is kept in the DLQ with the reason.
+    spec = {
+        "function": "notifier",
+        "input_transformer": {"input_paths": {"x": "$.detail"}, "input_template": '{"m": "<x>"}'},
+    }
     target = RuleTarget(
         RecordingInvoker(),
         "r",
@@ -236,4 +240,4 @@ def test_rule_target_dead_letters_an_event_its_transformer_cannot_handle(queue):
     )
     assert target.deliver({"id": "e", "time": "2999-01-01T00:00:00Z", "detail": {}}) is True
     (dead,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
-    assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "ValueError"
+    assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "InputTransformationFailed"
