@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
+# The embedded AWS's port, as `make dev` uses it (local_runtime reads the same variable).
+LOCAL_AWS_PORT ?= 4566
 
-.PHONY: dev aws test lint format clean package bench
+.PHONY: dev aws test lint format clean package bench redrive-payments
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +31,9 @@ dev: $(STAMP) ## Embedded AWS + local runtime + API on 127.0.0.1:8000, until Ctr
 
 aws: $(STAMP) ## Only the embedded AWS (127.0.0.1:4566) with tables, for `chalice local --stage local`
 	$(BIN)/python -m local_runtime aws
+
+redrive-payments: $(STAMP) ## Run the local stack's FAILED payments again (payments DLQ -> topic); AWS: see README
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_AWS_PORT) $(BIN)/python -m ops.redrive_payments --stage local
 
 test: $(STAMP) $(CHECKOV_STAMP) lint ## Every test
 	$(BIN)/python -m pytest -q

@@ -7,7 +7,7 @@ from chalice import Response
 from chalicelib.api.errors import ApiError, json_errors
 from chalicelib.api.requests import json_body, plausible_id
 from chalicelib.aws.topics import publish
-from chalicelib.payments.model import PaymentEvent, record_to_api
+from chalicelib.payments.model import PaymentEvent, PaymentStatus, record_to_api
 from chalicelib.payments.repository import PaymentsRepository
 
 TOPIC = "payments"
@@ -15,12 +15,12 @@ TOPIC = "payments"
 
 @json_errors
 def submit_payment(request) -> Response:
-    """202: the event is on the topic; the workflow decides, and GET shows the outcome."""
+    """202 PENDING: the event is on the topic; the workflow decides, and GET shows the outcome."""
     payment = PaymentEvent.model_validate(json_body(request))
     message_id = publish(TOPIC, payment.to_message())
     location = f"/payments/{payment.paymentId}"
     return Response(
-        body={"paymentId": payment.paymentId, "status": "ACCEPTED", "messageId": message_id},
+        body={"paymentId": payment.paymentId, "status": PaymentStatus.PENDING.value, "messageId": message_id},
         status_code=202,
         headers={"Location": location, "Content-Type": "application/json"},
     )

@@ -49,32 +49,19 @@ class OrdersRepository:
             raise OrderNotFound(order_id)
         return _to_order(item)
 
-    def change_status(
-        self, order_id: str, status: OrderStatus, expected_version: int, *, paid_by: str | None = None
-    ) -> Order:
-        """Apply a status change if the stored order is still at ``expected_version``.
-
-        ``paid_by`` (only with PAID): the paymentId that pays the order, stored as ``paidBy``
-        in the same conditional update.
-        """
-        if paid_by is not None and status != OrderStatus.PAID:
-            raise ValueError("paid_by goes with a change to PAID only")
+    def change_status(self, order_id: str, status: OrderStatus, expected_version: int) -> Order:
+        """Apply a status change if the stored order is still at ``expected_version``."""
         current = self.get(order_id)
         if current.version != expected_version:
             raise VersionConflict(order_id, expected_version, current.version)
         check_transition(current.status, status)
-        assignments = "SET #s = :s, updatedAt = :now, version = version + :one"
-        values = {":s": status.value, ":now": utc_now(), ":one": 1}
-        if paid_by is not None:
-            assignments += ", paidBy = :paidBy"
-            values[":paidBy"] = paid_by
         try:
             result = self._table.update_item(
                 Key={"orderId": order_id},
-                UpdateExpression=assignments,
+                UpdateExpression="SET #s = :s, updatedAt = :now, version = version + :one",
                 ConditionExpression=Attr("version").eq(expected_version),
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues={":s": status.value, ":now": utc_now(), ":one": 1},
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
@@ -84,12 +71,37 @@ class OrdersRepository:
             raise VersionConflict(order_id, expected_version, self.get(order_id).version) from None
         return _to_order(result["Attributes"])
 
-    def paid_by(self, order_id: str) -> str | None:
-        """The paymentId that paid the order (None if none did, or it was paid another way)."""
-        item = self._table.get_item(Key={"orderId": order_id}, ConsistentRead=True, ProjectionExpression="paidBy").get(
-            "Item"
-        )
-        return (item or {}).get("paidBy")
+    def get_with_payer(self, order_id: str) -> tuple[Order, str | None]:
+        """The order and the paymentId that paid it (``paidBy``), in one read."""
+        item = self._table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
+        if item is None:
+            raise OrderNotFound(order_id)
+        return _to_order(item), item.get("paidBy")
+
+    def payment_write(self, order: Order, payment_id: str) -> dict:
+        """A transaction item moving ``order`` (as read) from PENDING to PAID by ``payment_id``.
+
+        Conditional on the order being unchanged since it was read; the caller writes it in one
+        transaction with the payment's record, so neither can exist without the other.
+        """
+        check_transition(order.status, OrderStatus.PAID)
+        return {
+            "Update": {
+                "TableName": self._table_name,
+                "Key": {"orderId": order.orderId},
+                "UpdateExpression": "SET #s = :paid, updatedAt = :now, version = version + :one, paidBy = :paidBy",
+                "ConditionExpression": "#s = :pending AND version = :version",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
+                    ":paid": OrderStatus.PAID.value,
+                    ":pending": OrderStatus.PENDING.value,
+                    ":now": utc_now(),
+                    ":one": 1,
+                    ":paidBy": payment_id,
+                    ":version": order.version,
+                },
+            }
+        }
 
     def delete(self, order_id: str) -> None:
         try:

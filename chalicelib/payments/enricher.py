@@ -1,37 +1,31 @@
-"""Enricher task: derived fields (reporting amount, risk, latency) and the processed-payments record."""
+"""Enricher task: the payment's derived fields (reporting amount, risk); a pure function of the payment."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
-from chalicelib.payments.model import PaymentEvent, record_to_api
+from chalicelib.payments.model import PaymentEvent
 from chalicelib.payments.rates import RATES, REPORTING_CURRENCY, to_reporting
-from chalicelib.payments.repository import PaymentsRepository
+from chalicelib.payments.state import EnrichedPayment, Enrichment, ValidatedPayment, dump
 from chalicelib.payments.task import task
-from chalicelib.timestamps import utc_now
 
 # At or above this, in the reporting currency, a payment is flagged for review.
 LARGE_AMOUNT = Decimal("10000.00")
 
 
-def derive(payment: PaymentEvent, received_at: str, processed_at: str) -> dict:
-    """The derived fields of a processed payment; latency runs from the topic's receipt."""
+def derive(payment: PaymentEvent) -> Enrichment:
+    """The payment in the reporting currency, and whether it is large enough to review."""
     reporting = to_reporting(payment.amount, payment.currency)
-    latency = datetime.fromisoformat(processed_at) - datetime.fromisoformat(received_at)
-    return {
-        "reportingCurrency": REPORTING_CURRENCY,
-        "exchangeRate": RATES[payment.currency],
-        "reportingAmount": reporting,
-        "highRisk": reporting >= LARGE_AMOUNT,
-        "processingLatencyMs": max(0, round(latency.total_seconds() * 1000)),
-        "processedAt": processed_at,
-    }
+    return Enrichment(
+        reportingCurrency=REPORTING_CURRENCY,
+        exchangeRate=RATES[payment.currency],
+        reportingAmount=reporting,
+        highRisk=reporting >= LARGE_AMOUNT,
+    )
 
 
 @task
-def handle(state: dict, context=None) -> dict:
-    """Complete the payment's record; a repeat returns the record already written."""
-    payment = PaymentEvent.model_validate(state["payment"])
-    stored = PaymentsRepository().mark_processed(payment.paymentId, derive(payment, state["receivedAt"], utc_now()))
-    return record_to_api(stored)
+def handle(event: dict, context=None) -> dict:
+    """Add the derived fields to the state; nothing is read or written."""
+    state = ValidatedPayment.model_validate(event)
+    return dump(EnrichedPayment(**dict(state), enrichment=derive(state.payment)))

@@ -7,7 +7,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from chalicelib.money import to_wire
 from chalicelib.orders.model import Identifier
@@ -24,9 +33,12 @@ class PaymentMethod(StrEnum):
 
 
 class PaymentStatus(StrEnum):
-    RECORDED = "RECORDED"  # the processor has taken it and paid the order; enrichment pending
-    PROCESSED = "PROCESSED"
-    REJECTED = "REJECTED"
+    """Where a payment is: PENDING until its workflow ends in exactly one of the other three."""
+
+    PENDING = "PENDING"  # published (POST /payments answers it); no record until the workflow ends
+    PROCESSED = "PROCESSED"  # recorded with its derived fields, in one transaction with its order's PAID
+    REJECTED = "REJECTED"  # broke a business rule (``rule``, ``reason``); never retried
+    FAILED = "FAILED"  # retries exhausted (``error``, ``execution``); in the payments DLQ, redrivable
 
 
 class PaymentEvent(BaseModel):
@@ -61,6 +73,19 @@ class PaymentEvent(BaseModel):
         }
 
 
+def usable_payment_id(raw) -> str | None:
+    """The paymentId a record can be stored under, or None if ``raw`` has none (it is not a payment)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("paymentId"), str):
+        return None
+    try:
+        return _PAYMENT_ID.validate_python(raw["paymentId"])
+    except ValidationError:
+        return None
+
+
+_PAYMENT_ID = TypeAdapter(Identifier)
+
+
 def describe(error: ValidationError) -> str:
     """Pydantic's errors as one readable sentence for a rejection reason."""
     parts = []
@@ -81,6 +106,18 @@ def record_to_api(item: dict) -> dict:
     if "processingLatencyMs" in record:
         record["processingLatencyMs"] = int(record["processingLatencyMs"])
     if isinstance(record.get("payment"), str):
-        # A rejected record keeps the event as the workflow saw it, as JSON text (the ASL can only write strings).
+        # Rejected and failed records keep the event as the workflow saw it, as JSON text.
         record["payment"] = json.loads(record["payment"])
+    if isinstance(record.get("failure"), str):
+        record.update(_failure(json.loads(record.pop("failure"))))
     return record
+
+
+def _failure(caught: dict) -> dict:
+    """A Step Functions error ({Error, Cause}) as ``error`` and ``reason``; a Lambda's Cause is its error as JSON."""
+    cause = caught.get("Cause") or ""
+    try:
+        reason = json.loads(cause).get("errorMessage", cause)
+    except (ValueError, AttributeError):
+        reason = cause
+    return {"error": caught.get("Error", "States.Unknown"), "reason": reason}

@@ -1,71 +1,117 @@
-"""Processor task: record the payment once and move its order to PAID."""
+"""Processor task: the one authority on a payment's outcome and its order's payment.
+
+It reads the order once, then writes exactly one outcome: PROCESSED, in one transaction
+with the order's PENDING -> PAID (so neither exists without the other), or REJECTED. Every
+write is conditional, so running it again (a retry, a redelivery, a redrive) changes nothing.
+"""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from datetime import datetime
 
-from chalicelib.idempotency import run_once
-from chalicelib.orders.errors import InvalidTransition, OrderNotFound
+from aws_lambda_powertools import Logger
+
+from chalicelib.orders.errors import OrderNotFound
 from chalicelib.orders.model import Order, OrderStatus
 from chalicelib.orders.repository import OrdersRepository
-from chalicelib.payments.errors import PaymentRejected
-from chalicelib.payments.model import PaymentEvent, PaymentStatus
+from chalicelib.payments.errors import PaymentRejected, PaymentTransientError, RejectionRule
+from chalicelib.payments.model import PaymentEvent, PaymentStatus, record_to_api
 from chalicelib.payments.repository import PaymentsRepository, same_payment
+from chalicelib.payments.state import EnrichedPayment, WorkflowInput
 from chalicelib.payments.task import task
 from chalicelib.timestamps import utc_now
 
+logger = Logger(service="payments")
 
-def process(payment: PaymentEvent, received_at: str, orders: OrdersRepository, payments: PaymentsRepository) -> dict:
-    """Record ``payment`` and pay its order; every step is safe to repeat after a crash.
 
-    An order is paid once: the payment that pays it is stored on it (``paidBy``), and only
-    that payment succeeds once the order has left PENDING. A payment the order cannot take
-    is rejected, and a RECORDED record an earlier attempt of it left behind becomes REJECTED.
-    """
+def settle(state: EnrichedPayment, orders: OrdersRepository, payments: PaymentsRepository) -> dict:
+    """Pay the order with the payment and record it PROCESSED; PaymentRejected if a rule forbids it."""
+    payment = state.payment
     try:
-        order = orders.get(payment.orderId)
+        order, paid_by = orders.get_with_payer(payment.orderId)
     except OrderNotFound:
-        _reject(payment, payments, f"order {payment.orderId!r} does not exist")
+        raise PaymentRejected(RejectionRule.ORDER_NOT_FOUND, f"order {payment.orderId!r} does not exist") from None
+    if paid_by == payment.paymentId:
+        return _replay(state, payments)  # an earlier run of this payment settled it
+    check_order(payment, order, paid_by)
+    processed_at = utc_now()
+    record = {
+        **payment.to_message(),
+        "amount": payment.amount,
+        **state.enrichment.model_dump(),
+        "status": PaymentStatus.PROCESSED.value,
+        "receivedAt": state.receivedAt,
+        "processedAt": processed_at,
+        "processingLatencyMs": latency_ms(state.receivedAt, processed_at),
+    }
+    refusal = payments.settle(record, orders.payment_write(order, payment.paymentId))
+    if refusal is None:
+        return record
+    if refusal.payment_taken:
+        return _replay(state, payments)  # a concurrent run of this payment, or another payment's id
+    # The order changed between our read and our write: the retry reads it again and decides.
+    raise PaymentTransientError(f"order {order.orderId!r} changed while the payment was being processed")
+
+
+def check_order(payment: PaymentEvent, order: Order, paid_by: str | None) -> None:
+    """Raise PaymentRejected unless ``order`` (as read) can take ``payment``."""
     if order.status != OrderStatus.PENDING:
-        # PENDING is never re-entered, so once the order has left it its paidBy is final.
-        paid_by = orders.paid_by(order.orderId)
-        if paid_by != payment.paymentId:
-            _reject(payment, payments, _why_not(order, paid_by))
-        # Else an earlier attempt of this payment paid the order: replay its result.
-    stored = payments.record(payment, received_at, utc_now())
-    if stored.get("status") == PaymentStatus.REJECTED.value or not same_payment(stored, payment):
-        raise PaymentRejected(f"paymentId {payment.paymentId!r} is already used by another payment")
-    if order.status == OrderStatus.PENDING:
-        try:
-            # The order stream carries this change to the bus as OrderStatusChanged.
-            order = orders.change_status(order.orderId, OrderStatus.PAID, order.version, paid_by=payment.paymentId)
-        except InvalidTransition as error:
-            _reject(payment, payments, str(error))
-    return {"recordedAt": stored["recordedAt"], "order": {"orderId": order.orderId, "status": order.status.value}}
+        if paid_by is not None:
+            raise PaymentRejected(
+                RejectionRule.ORDER_PAID_BY_ANOTHER_PAYMENT,
+                f"order {order.orderId!r} is already paid by another payment; an order is paid once",
+            )
+        raise PaymentRejected(
+            RejectionRule.ORDER_NOT_PAYABLE,
+            f"order {order.orderId!r} is {order.status.value}; only a PENDING order can be paid",
+        )
+    if payment.currency != order.currency:
+        raise PaymentRejected(
+            RejectionRule.CURRENCY_MISMATCH,
+            f"currency {payment.currency} does not match the order's currency {order.currency}",
+        )
+    if payment.amount != order.total:
+        raise PaymentRejected(
+            RejectionRule.AMOUNT_MISMATCH, f"amount {payment.amount} does not match the order total {order.total}"
+        )
 
 
-def _why_not(order: Order, paid_by: str | None) -> str:
-    if paid_by is not None:
-        return f"order {order.orderId!r} is already paid by another payment; an order is paid once"
-    return f"order {order.orderId!r} is {order.status.value}; only a PENDING order can be paid"
+def latency_ms(received_at: str, processed_at: str) -> int:
+    """Milliseconds from the topic's receipt of the payment to its processing."""
+    elapsed = datetime.fromisoformat(processed_at) - datetime.fromisoformat(received_at)
+    return max(0, round(elapsed.total_seconds() * 1000))
 
 
-def _reject(payment: PaymentEvent, payments: PaymentsRepository, reason: str) -> NoReturn:
-    """Raise PaymentRejected; first turn this payment's RECORDED record, if any, into a REJECTED one.
+def _replay(state: EnrichedPayment, payments: PaymentsRepository) -> dict:
+    """The PROCESSED record this payment's id already has: its own, or another payment's (rejected)."""
+    stored = payments.get(state.paymentId)
+    if stored is None or stored.get("status") != PaymentStatus.PROCESSED.value:
+        # paidBy and the record are written together, so this is a bug or a hand edit: let it fail.
+        raise RuntimeError(f"payment {state.paymentId!r} paid its order but has no PROCESSED record")
+    if not same_payment(stored, state.payment):
+        raise PaymentRejected(
+            RejectionRule.PAYMENT_ID_REUSED, f"paymentId {state.paymentId!r} is already used by another payment"
+        )
+    return stored
 
-    The workflow's RecordRejection never overwrites a RECORDED record (that would undo a
-    payment in flight), so without this an earlier attempt's record would stay RECORDED.
-    """
-    payments.reject_recorded(payment, reason, utc_now())
-    raise PaymentRejected(reason)
+
+def reject(state: WorkflowInput, rejection: PaymentRejected, payments: PaymentsRepository) -> dict:
+    """Record the rejection (unless the id is already PROCESSED); returns the stored record."""
+    logger.info("payment rejected", extra={"paymentId": state.paymentId, "rule": rejection.rule.value})
+    # As received: Validate's rejections may be of messages that never became a PaymentEvent.
+    received = state.payment.to_message() if isinstance(state.payment, PaymentEvent) else state.payment
+    return payments.reject(state.paymentId, received, rejection.rule.value, rejection.reason, utc_now())
 
 
 @task
-def handle(state: dict, context=None) -> dict:
-    """Process once per paymentId: a retried or redelivered payment replays the first result."""
-    payment = PaymentEvent.model_validate(state["payment"])
-
-    def action() -> dict:
-        return {**state, **process(payment, state["receivedAt"], OrdersRepository(), PaymentsRepository())}
-
-    return run_once("payments.process", payment.paymentId, payment.to_message(), action, context)
+def handle(event: dict, context=None) -> dict:
+    """Settle or reject the payment (or record Validate's rejection); returns its record."""
+    if event.get("rejection") is not None:
+        state = WorkflowInput.model_validate(event)
+        return record_to_api(reject(state, state.rejection.as_rejection(), PaymentsRepository()))
+    state = EnrichedPayment.model_validate(event)
+    payments = PaymentsRepository()
+    try:
+        return record_to_api(settle(state, OrdersRepository(), payments))
+    except PaymentRejected as rejection:
+        return record_to_api(reject(state, rejection, payments))

@@ -1,8 +1,9 @@
-"""DynamoDB adapter for payment records (processed, in flight, rejected): conditional writes only."""
+"""DynamoDB adapter for payment records (PROCESSED, REJECTED; the workflow writes FAILED): conditional writes only."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
@@ -11,6 +12,9 @@ from chalicelib.aws.clients import resource
 from chalicelib.aws.failures import is_condition_failure
 from chalicelib.payments.model import PaymentEvent, PaymentStatus
 from chalicelib.resource_names import physical_name
+
+# A PROCESSED record is final; a REJECTED or FAILED one gives way to a later outcome of the same id.
+_REPLACEABLE = (PaymentStatus.REJECTED.value, PaymentStatus.FAILED.value)
 
 
 def same_payment(item: dict, payment: PaymentEvent) -> bool:
@@ -21,6 +25,14 @@ def same_payment(item: dict, payment: PaymentEvent) -> bool:
         and "amount" in item
         and item["amount"] == payment.amount
     )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a settling transaction was refused: which of its two conditions failed."""
+
+    payment_taken: bool  # the paymentId is already PROCESSED
+    order_changed: bool  # the order is no longer as it was read
 
 
 class PaymentsRepository:
@@ -36,86 +48,52 @@ class PaymentsRepository:
     def get(self, payment_id: str) -> dict | None:
         return self._table.get_item(Key={"paymentId": payment_id}, ConsistentRead=True).get("Item")
 
-    def record(self, payment: PaymentEvent, received_at: str, recorded_at: str) -> dict:
-        """Store ``payment`` as RECORDED unless already stored; returns what is stored.
+    def settle(self, record: dict, order_write: dict) -> Refusal | None:
+        """Write the PROCESSED ``record`` and ``order_write`` in one transaction.
 
-        A rejected record may be replaced (the payment became valid); a recorded or processed
-        one never is. The caller compares the result with ``same_payment``.
+        None when both were written; else which condition failed (the payment id already
+        PROCESSED, the order changed since it was read). Other failures are raised.
         """
-        item = {
-            **payment.to_message(),
-            "amount": payment.amount,
-            "status": PaymentStatus.RECORDED.value,
-            "receivedAt": received_at,
-            "recordedAt": recorded_at,
+        put = {
+            "Put": {
+                "TableName": self._table_name,
+                "Item": record,
+                "ConditionExpression": "attribute_not_exists(paymentId) OR #s IN (:rejected, :failed)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":rejected": _REPLACEABLE[0], ":failed": _REPLACEABLE[1]},
+            }
         }
         try:
-            self._table.put_item(
-                Item=item,
-                ConditionExpression=Attr("paymentId").not_exists() | Attr("status").eq(PaymentStatus.REJECTED.value),
-            )
+            self._table.meta.client.transact_write_items(TransactItems=[put, order_write])
         except ClientError as error:
-            if not is_condition_failure(error):
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            return self.get(payment.paymentId) or item
-        return item
+            codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" not in codes:
+                raise  # a conflicting transaction or throttling: the task's retry runs it again
+            return Refusal(
+                payment_taken=codes[0] == "ConditionalCheckFailed",
+                order_changed=len(codes) > 1 and codes[1] == "ConditionalCheckFailed",
+            )
+        return None
 
-    def reject_recorded(self, payment: PaymentEvent, reason: str, rejected_at: str) -> bool:
-        """Turn this payment's own RECORDED record into a REJECTED one with ``reason``.
-
-        For a payment the processor took but then could not apply to its order. Only a
-        RECORDED record of this very payment is replaced (never a processed one, nor another
-        payment's under the same id); without one this does nothing. True if it replaced one.
-        The workflow's RecordRejection may then overwrite the REJECTED record with its own.
-        """
+    def reject(self, payment_id: str, payment, rule: str, reason: str, rejected_at: str) -> dict:
+        """Store a REJECTED record for ``payment`` (as received) unless the id is PROCESSED; returns what is stored."""
         item = {
-            "paymentId": payment.paymentId,
+            "paymentId": payment_id,
             "status": PaymentStatus.REJECTED.value,
+            "rule": rule,
             "reason": reason,
-            "payment": json.dumps(payment.to_message()),
+            "payment": json.dumps(payment, default=str),
             "rejectedAt": rejected_at,
         }
         try:
             self._table.put_item(
-                Item=item,
-                ConditionExpression=Attr("status").eq(PaymentStatus.RECORDED.value)
-                & Attr("orderId").eq(payment.orderId)
-                & Attr("currency").eq(payment.currency)
-                & Attr("amount").eq(payment.amount),
+                Item=item, ConditionExpression=Attr("paymentId").not_exists() | Attr("status").is_in(_REPLACEABLE)
             )
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
-            return False
-        return True
-
-    def mark_processed(self, payment_id: str, derived: dict) -> dict:
-        """Move a RECORDED payment to PROCESSED with ``derived`` fields; a repeat returns the stored record."""
-        # boto3's condition builder owns "#n<i>" and ":v<i>"; ours must not collide with them.
-        names = {f"#field{i}": key for i, key in enumerate(derived)}
-        values = {f":value{i}": value for i, value in enumerate(derived.values())}
-        assignments = ", ".join(f"#field{i} = :value{i}" for i in range(len(derived)))
-        try:
-            result = self._table.update_item(
-                Key={"paymentId": payment_id},
-                UpdateExpression=f"SET #s = :processed, {assignments}",
-                ConditionExpression=Attr("status").eq(PaymentStatus.RECORDED.value),
-                ExpressionAttributeNames={"#s": "status", **names},
-                ExpressionAttributeValues={":processed": PaymentStatus.PROCESSED.value, **values},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
-            stored = self.get(payment_id)
-            if stored is None or stored["status"] != PaymentStatus.PROCESSED.value:
-                raise RecordMissing(payment_id, stored["status"] if stored else None) from None
-            return stored
-        return result["Attributes"]
-
-
-class RecordMissing(Exception):
-    """The enricher found no RECORDED payment to complete: the workflow is out of order."""
-
-    def __init__(self, payment_id: str, status: str | None) -> None:
-        super().__init__(f"payment {payment_id!r} is {status or 'not recorded'}; expected RECORDED")
+            # A reused or replayed id never undoes a processed payment.
+            return self.get(payment_id) or item
+        return item

@@ -8,6 +8,8 @@ import uuid
 from decimal import Decimal
 
 from chalicelib.aws.workflows import start_execution
+from chalicelib.payments.model import usable_payment_id
+from chalicelib.payments.state import WorkflowInput, dump
 
 STATE_MACHINE = "payments"
 
@@ -18,16 +20,24 @@ def workflow_input(sns: dict) -> dict:
         payment = json.loads(sns["Message"], parse_float=Decimal)
     except ValueError:
         payment = sns["Message"]  # the validator sends what is not a payment to the DLQ
-    return {"payment": payment, "receivedAt": sns["Timestamp"], "messageId": sns["MessageId"]}
+    order_id = payment.get("orderId") if isinstance(payment, dict) else None
+    state = WorkflowInput(
+        payment=payment,
+        paymentId=usable_payment_id(payment),
+        orderId=order_id if isinstance(order_id, str) else None,
+        receivedAt=sns["Timestamp"],
+        messageId=sns["MessageId"],
+    )
+    # Decimals become strings here: JSON numbers would turn them into floats downstream.
+    return json.loads(json.dumps(dump(state), default=str))
 
 
-def execution_name(payment) -> str:
+def execution_name(payment_id: str | None) -> str:
     """Unique per delivery: Express does not deduplicate by name, so we never rely on it.
 
-    The processor's idempotency is what makes a redelivery harmless; the paymentId in the
+    The processor's conditional writes make a redelivery harmless; the paymentId in the
     name only helps a person find the execution.
     """
-    payment_id = payment.get("paymentId") if isinstance(payment, dict) else None
     readable = re.sub(r"[^A-Za-z0-9_-]", "-", str(payment_id or "unknown"))[:40]
     return f"{readable}-{uuid.uuid4().hex}"
 
@@ -37,5 +47,5 @@ def handle(event: dict) -> list[str]:
     started = []
     for record in event["Records"]:
         payload = workflow_input(record["Sns"])
-        started.append(start_execution(STATE_MACHINE, execution_name(payload["payment"]), payload))
+        started.append(start_execution(STATE_MACHINE, execution_name(payload["paymentId"]), payload))
     return started

@@ -7,8 +7,9 @@ import pytest
 
 from chalicelib.orders.model import NewOrder, OrderStatus, new_order
 from chalicelib.payments.enricher import LARGE_AMOUNT, derive
-from chalicelib.payments.errors import MalformedPayment, PaymentRejected
+from chalicelib.payments.errors import MalformedPayment, PaymentRejected, RejectionRule
 from chalicelib.payments.model import PaymentEvent, record_to_api
+from chalicelib.payments.processor import check_order, latency_ms
 from chalicelib.payments.trigger import execution_name, workflow_input
 from chalicelib.payments.validator import check_rules, parse
 
@@ -69,79 +70,110 @@ def test_no_usable_payment_id_is_malformed_not_rejected(raw):
         parse(raw)
 
 
-def test_a_payment_of_a_pending_order_for_its_total_passes():
-    check_rules(payment(), ORDER, None)
+def test_a_payment_keeping_the_static_rules_passes():
+    check_rules(payment())
 
 
 @pytest.mark.parametrize(
-    ("changes", "order", "reason"),
+    ("changes", "rule", "reason"),
     [
-        ({"amount": "0"}, ORDER, "greater than 0"),
-        ({"amount": "-5.00"}, ORDER, "greater than 0"),
-        ({"currency": "XYZ"}, ORDER, "not accepted"),
-        ({}, None, "does not exist"),
-        ({"currency": "EUR"}, ORDER, "does not match the order's currency"),
-        ({"amount": "12.49"}, ORDER, "does not match the order total"),
-        ({}, ORDER.model_copy(update={"status": OrderStatus.CANCELLED}), "CANCELLED"),
-        ({}, ORDER.model_copy(update={"status": OrderStatus.PAID}), "only a PENDING order"),
+        ({"amount": "0"}, RejectionRule.AMOUNT_NOT_POSITIVE, "greater than 0"),
+        ({"amount": "-5.00"}, RejectionRule.AMOUNT_NOT_POSITIVE, "greater than 0"),
+        ({"currency": "XYZ"}, RejectionRule.CURRENCY_NOT_ACCEPTED, "not accepted"),
     ],
 )
-def test_business_rules_reject_with_a_reason(changes, order, reason):
-    with pytest.raises(PaymentRejected, match=reason):
-        check_rules(payment(**changes), order, None)
+def test_static_rules_reject_with_a_rule_and_reason(changes, rule, reason):
+    with pytest.raises(PaymentRejected, match=reason) as rejection:
+        check_rules(payment(**changes))
+    assert rejection.value.rule == rule
 
 
-def test_a_redelivered_payment_of_its_own_paid_order_passes():
+@pytest.mark.parametrize(
+    ("changes", "order", "rule"),
+    [
+        ({"currency": "EUR"}, ORDER, RejectionRule.CURRENCY_MISMATCH),
+        ({"amount": "12.49"}, ORDER, RejectionRule.AMOUNT_MISMATCH),
+        ({}, ORDER.model_copy(update={"status": OrderStatus.CANCELLED}), RejectionRule.ORDER_NOT_PAYABLE),
+        ({}, ORDER.model_copy(update={"status": OrderStatus.PAID}), RejectionRule.ORDER_NOT_PAYABLE),
+    ],
+)
+def test_order_rules_are_the_processors(changes, order, rule):
+    with pytest.raises(PaymentRejected) as rejection:
+        check_order(payment(**changes), order, None)
+    assert rejection.value.rule == rule
+
+
+def test_an_order_paid_by_another_payment_says_so():
     paid = ORDER.model_copy(update={"status": OrderStatus.PAID})
-    stored = {"status": "PROCESSED", "orderId": "o-1", "currency": "USD", "amount": Decimal("12.50")}
-    check_rules(payment(), paid, stored)
+    with pytest.raises(PaymentRejected, match="already paid by another payment") as rejection:
+        check_order(payment(), paid, "p-other")
+    assert rejection.value.rule == RejectionRule.ORDER_PAID_BY_ANOTHER_PAYMENT
 
 
-def test_a_reused_payment_id_is_rejected():
-    stored = {"status": "PROCESSED", "orderId": "o-other", "currency": "USD", "amount": Decimal("12.50")}
-    with pytest.raises(PaymentRejected, match="already used"):
-        check_rules(payment(), ORDER, stored)
+def test_derived_fields_convert_and_flag():
+    derived = derive(payment(amount="100.00", currency="EUR"))
+    assert derived.reportingCurrency == "USD"
+    assert derived.reportingAmount == Decimal("108.00")
+    assert derived.highRisk is False
 
 
-def test_a_previous_rejection_does_not_block_a_valid_retry():
-    check_rules(payment(), ORDER, {"status": "REJECTED", "reason": "order did not exist yet"})
-
-
-def test_derived_fields_convert_flag_and_time():
-    derived = derive(payment(amount="100.00", currency="EUR"), "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.250Z")
-    assert derived["reportingCurrency"] == "USD"
-    assert derived["reportingAmount"] == Decimal("108.00")
-    assert derived["highRisk"] is False
-    assert derived["processingLatencyMs"] == 1250
+def test_latency_runs_from_the_topics_receipt():
+    assert latency_ms("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.250Z") == 1250
 
 
 def test_large_amounts_are_flagged_in_the_reporting_currency():
-    at_limit = derive(payment(amount=str(LARGE_AMOUNT)), "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
-    assert at_limit["highRisk"] is True
+    assert derive(payment(amount=str(LARGE_AMOUNT))).highRisk is True
     # 10 000 JPY is far below the limit once converted.
-    assert (
-        derive(payment(amount="10000", currency="JPY"), "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")["highRisk"]
-        is False
-    )
+    assert derive(payment(amount="10000", currency="JPY")).highRisk is False
 
 
-def test_workflow_input_keeps_amounts_exact():
-    sns = {"Message": '{"paymentId": "p-1", "amount": 0.1}', "Timestamp": "2026-01-01T00:00:00.000Z", "MessageId": "m"}
+def test_workflow_input_keeps_amounts_exact_and_names_payment_and_order():
+    sns = {
+        "Message": '{"paymentId": "p-1", "orderId": "o-1", "amount": 0.1}',
+        "Timestamp": "2026-01-01T00:00:00.000Z",
+        "MessageId": "m",
+    }
     payload = workflow_input(sns)
-    assert payload["payment"]["amount"] == Decimal("0.1")
-    assert json.loads(json.dumps(payload, default=str))["payment"]["amount"] == "0.1"
+    assert payload["payment"]["amount"] == "0.1"  # a string: a JSON number would become a float downstream
+    assert (payload["paymentId"], payload["orderId"], payload["receivedAt"]) == ("p-1", "o-1", sns["Timestamp"])
+    assert json.loads(json.dumps(payload)) == payload
 
 
-def test_workflow_input_passes_a_non_json_message_on_for_the_validator():
-    assert workflow_input({"Message": "hello", "Timestamp": "t", "MessageId": "m"})["payment"] == "hello"
+@pytest.mark.parametrize("message", ["hello", '["p-1"]', '{"paymentId": "bad id!", "orderId": 7}'])
+def test_workflow_input_passes_what_is_not_a_payment_on_without_ids(message):
+    payload = workflow_input({"Message": message, "Timestamp": "t", "MessageId": "m"})
+    assert (payload["paymentId"], payload["orderId"]) == (None, None)
+    assert payload["payment"] == (message if message == "hello" else json.loads(message))
 
 
 def test_execution_names_are_unique_valid_and_readable():
-    first, second = execution_name({"paymentId": "p:1/x"}), execution_name({"paymentId": "p:1/x"})
+    first, second = execution_name("p:1/x"), execution_name("p:1/x")
     assert first != second
     assert first.startswith("p-1-x-")
     assert len(first) <= 80
-    assert execution_name("not a dict").startswith("unknown-")
+    assert execution_name(None).startswith("unknown-")
+
+
+def test_api_form_of_a_failed_record_names_the_error_its_reason_and_the_execution():
+    lambda_error = {"errorMessage": "boom", "errorType": "RuntimeError", "stackTrace": ["..."]}
+    failed = record_to_api(
+        {
+            "status": "FAILED",
+            "failure": json.dumps({"Error": "RuntimeError", "Cause": json.dumps(lambda_error)}),
+            "execution": "arn:x",
+            "payment": '{"paymentId": "p-1"}',
+        }
+    )
+    assert failed == {
+        "status": "FAILED",
+        "error": "RuntimeError",
+        "reason": "boom",
+        "execution": "arn:x",
+        "payment": {"paymentId": "p-1"},
+    }
+    # A service integration's Cause is plain text.
+    plain = record_to_api({"failure": json.dumps({"Error": "States.Timeout", "Cause": "took too long"})})
+    assert (plain["error"], plain["reason"]) == ("States.Timeout", "took too long")
 
 
 def test_api_form_of_records():

@@ -6,284 +6,271 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.clients import client
-from chalicelib.orders.errors import VersionConflict
 from chalicelib.orders.model import NewOrder, OrderStatus, new_order
 from chalicelib.orders.repository import OrdersRepository
 from chalicelib.payments import enricher, processor, validator
-from chalicelib.payments.errors import PaymentRejected, PaymentTransientError
-from chalicelib.payments.model import PaymentEvent
-from chalicelib.payments.repository import PaymentsRepository, RecordMissing
-from chalicelib.resource_names import physical_name
-from local_runtime import topology
-from local_runtime.invoke import LambdaContext
+from chalicelib.payments.errors import MalformedPayment, PaymentRejected, PaymentTransientError, RejectionRule
+from chalicelib.payments.model import record_to_api
+from chalicelib.payments.repository import PaymentsRepository
 
 RECEIVED = "2026-01-01T00:00:00.000Z"
-# Powertools reads the remaining time from the context to expire an abandoned in-progress record.
-CONTEXT = LambdaContext(
-    "payment_processor", "req-1", "arn:aws:lambda:us-east-1:123456789012:function:p", _deadline=10**9
-)
+PAYMENT = {
+    "paymentId": "p-1",
+    "orderId": "o-1",
+    "amount": "12.5",
+    "currency": "USD",
+    "method": "CARD",
+    "occurredAt": "2026-01-01T00:00:00Z",
+}
 
-ASL = json.loads((topology.PROJECT_DIR / "infra" / "state_machines" / "payments.asl.json").read_text())
 
-
-def record_rejection(state: dict, error: PaymentRejected) -> str:
-    """Run the ASL's DescribeRejection -> RecordRejection on moto; the state it ends in."""
-    described = {
-        "paymentId": state["payment"]["paymentId"],
-        "payment": json.dumps(state["payment"]),
-        "error": {"errorType": "PaymentRejected", "errorMessage": str(error)},
-        "rejectedAt": "2026-01-01T00:00:05.000Z",
-        "execution": "arn:aws:states:us-east-1:123456789012:express:payments:x:y",
+def workflow_input(**changes) -> dict:
+    """An execution's input as the trigger writes it."""
+    payment = {**PAYMENT, **changes}
+    return {
+        "payment": payment,
+        "paymentId": payment["paymentId"],
+        "orderId": payment["orderId"],
+        "receivedAt": RECEIVED,
+        "messageId": "m-1",
+        "rejection": None,
     }
-    params = ASL["States"]["RecordRejection"]["Parameters"]
-    item = {}
-    for name, value in params["Item"].items():
-        ((key, raw),) = value.items()
-        if key.endswith(".$"):
-            resolved = described
-            for part in raw.removeprefix("$.").split("."):
-                resolved = resolved[part]
-            item[name] = {key.removesuffix(".$"): resolved}
-        else:
-            item[name] = value
-    try:
-        client("dynamodb").put_item(
-            TableName=physical_name("payments"),
-            Item=item,
-            ConditionExpression=params["ConditionExpression"],
-            ExpressionAttributeNames=params["ExpressionAttributeNames"],
-            ExpressionAttributeValues=params["ExpressionAttributeValues"],
-        )
-    except ClientError as failure:
-        assert failure.response["Error"]["Code"] == "ConditionalCheckFailedException"
-        return ASL["States"]["RecordRejection"]["Catch"][0]["Next"]
-    return ASL["States"]["RecordRejection"]["Next"]
 
 
-def other_payment(state: dict, payment_id: str) -> dict:
-    return {**state, "payment": {**state["payment"], "paymentId": payment_id}, "messageId": f"m-{payment_id}"}
+def to_process(state: dict) -> dict:
+    """What Process receives on the happy path: Validate, then Enrich."""
+    return enricher.handle(validator.handle(state))
+
+
+def caught(error: Exception) -> dict:
+    """What Validate's Catch (ResultPath $.rejection) puts into the state for a Lambda error."""
+    cause = {"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": []}
+    return {"Error": type(error).__name__, "Cause": json.dumps(cause)}
+
+
+def order_state(order_id: str):
+    order, paid_by = OrdersRepository().get_with_payer(order_id)
+    return order.status, order.version, paid_by
 
 
 @pytest.fixture
 def order(aws):
     created = new_order(
-        NewOrder(customerId="c-1", customerEmail="a@example.com", items=[{"sku": "A", "qty": 1, "unitPrice": "12.50"}])
+        NewOrder(customerId="c-1", customerEmail="a@example.com", items=[{"sku": "A", "qty": 1, "unitPrice": "12.50"}]),
+        order_id="o-1",
     )
     OrdersRepository().put_new(created)
     return created
 
 
-@pytest.fixture
-def state(order):
-    payment = {
-        "paymentId": "p-1",
-        "orderId": order.orderId,
-        "amount": "12.5",
-        "currency": "USD",
-        "method": "CARD",
-        "occurredAt": "2026-01-01T00:00:00Z",
-    }
-    return {"payment": payment, "receivedAt": RECEIVED, "messageId": "m-1"}
+# --- Validate: the payment on its own, no reads ----------------------------------------------
 
 
-def test_validator_passes_the_normal_form_on(state):
-    out = validator.handle(state)
+def test_validator_passes_the_normal_form_on_without_reading_anything():
+    # No moto here: a validator that read the order or the payments table would fail.
+    out = validator.handle(workflow_input(orderId="no-such-order"))
     assert out["payment"]["amount"] == "12.50"
     assert out["payment"]["occurredAt"] == "2026-01-01T00:00:00.000Z"
-    assert out["receivedAt"] == RECEIVED
+    assert (out["paymentId"], out["orderId"], out["receivedAt"]) == ("p-1", "no-such-order", RECEIVED)
 
 
-def test_validator_rejects_a_payment_for_an_unknown_order(state):
-    state["payment"]["orderId"] = "nope"
-    with pytest.raises(PaymentRejected, match="'nope' does not exist"):
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"amount": "0"}, RejectionRule.AMOUNT_NOT_POSITIVE),
+        ({"currency": "XYZ"}, RejectionRule.CURRENCY_NOT_ACCEPTED),
+        ({"method": "CASH"}, RejectionRule.INVALID_PAYMENT),
+    ],
+)
+def test_validator_rejects_static_rules_with_the_rule(changes, rule):
+    with pytest.raises(PaymentRejected) as rejection:
+        validator.handle(workflow_input(**changes))
+    assert rejection.value.rule == rule
+    assert json.loads(str(rejection.value)) == {"rule": rule.value, "reason": rejection.value.reason}
+
+
+def test_validator_calls_a_message_without_a_usable_id_malformed():
+    state = {**workflow_input(), "payment": "not json", "paymentId": None, "orderId": None}
+    with pytest.raises(MalformedPayment):
         validator.handle(state)
 
 
-def test_processor_records_once_and_pays_the_order(state, order):
-    state = validator.handle(state)
-    first = processor.handle(state, CONTEXT)
-    again = processor.handle(state, CONTEXT)
-    assert again == first
-    assert first["order"]["status"] == "PAID"
-    stored = OrdersRepository().get(order.orderId)
-    assert stored.status == OrderStatus.PAID
-    assert stored.version == 2  # one status change, not two
-    record = PaymentsRepository().get("p-1")
-    assert record["status"] == "RECORDED"
-    assert record["amount"] == Decimal("12.50")
+def test_the_state_is_typed_a_task_refuses_an_unknown_field():
+    with pytest.raises(ValueError, match="surprise"):
+        validator.handle({**workflow_input(), "surprise": 1})
 
 
-def test_a_throttled_processor_fails_transiently_and_its_retry_succeeds(state, order, monkeypatch):
-    state = validator.handle(state)
-    real = OrdersRepository.change_status
-    calls = []
-
-    def throttled_once(self, *args, **kwargs):
-        calls.append(args)
-        if len(calls) == 1:
-            raise ClientError(
-                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "UpdateItem"
-            )
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(OrdersRepository, "change_status", throttled_once)
-    with pytest.raises(PaymentTransientError, match="ProvisionedThroughputExceeded"):
-        processor.handle(state, CONTEXT)
-    # The failed attempt left no idempotency record behind, so the retry really runs.
-    assert processor.handle(state, CONTEXT)["order"]["status"] == "PAID"
-    assert OrdersRepository().get(order.orderId).version == 2
+# --- Enrich: pure derivation -------------------------------------------------------------------
 
 
-def test_a_concurrent_order_change_is_transient(state, order, monkeypatch):
-    state = validator.handle(state)
-
-    def raced(self, order_id, status, version, **kwargs):
-        raise VersionConflict(order_id, version, version + 1)
-
-    monkeypatch.setattr(OrdersRepository, "change_status", raced)
-    with pytest.raises(PaymentTransientError, match="re-read it"):
-        processor.handle(state, CONTEXT)
-
-
-def test_an_order_cancelled_after_validation_is_rejected_by_the_processor(state, order):
-    state = validator.handle(state)
-    OrdersRepository().change_status(order.orderId, OrderStatus.CANCELLED, 1)
-    with pytest.raises(PaymentRejected, match="CANCELLED"):
-        processor.handle(state, CONTEXT)
+def test_enricher_adds_the_derived_fields_and_reads_nothing():
+    out = enricher.handle(validator.handle(workflow_input(amount="100.00", currency="EUR")))
+    assert out["enrichment"] == {
+        "reportingCurrency": "USD",
+        "exchangeRate": "1.08",
+        "reportingAmount": "108.00",
+        "highRisk": False,
+    }
+    assert out["payment"]["amount"] == "100.00"
 
 
-def test_a_non_transient_aws_error_stays_what_it_is(state, monkeypatch):
-    def denied(self, *args):
-        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetItem")
+# --- Process: the one writer ------------------------------------------------------------------
 
-    monkeypatch.setattr(OrdersRepository, "get", denied)
+
+def test_processor_records_processed_and_pays_the_order_in_one_go(order):
+    record = processor.handle(to_process(workflow_input()))
+    assert record["status"] == "PROCESSED"
+    assert (record["amount"], record["reportingAmount"], record["exchangeRate"]) == ("12.50", "12.50", "1")
+    assert record["highRisk"] is False
+    assert record["processingLatencyMs"] > 0
+    assert order_state("o-1") == (OrderStatus.PAID, 2, "p-1")
+    stored = PaymentsRepository().get("p-1")
+    assert stored["status"] == "PROCESSED"
+    assert stored["amount"] == Decimal("12.50")
+
+
+def test_processor_run_again_changes_nothing(order):
+    state = to_process(workflow_input())
+    first = processor.handle(state)
+    assert processor.handle(state) == first
+    # A redelivery (new receipt time) replays too; the order was paid once.
+    assert processor.handle(to_process({**workflow_input(), "receivedAt": "2026-01-01T00:00:09.000Z"})) == first
+    assert order_state("o-1") == (OrderStatus.PAID, 2, "p-1")
+
+
+def test_an_order_changed_between_read_and_write_leaves_nothing_written(order, monkeypatch):
+    # The crash/race the old two-step write split: the order moves on after Process read it.
+    real = OrdersRepository.get_with_payer
+    raced = []
+
+    def read_then_cancelled(self, order_id):
+        read = real(self, order_id)
+        if not raced:
+            raced.append(OrdersRepository().change_status(order_id, OrderStatus.CANCELLED, 1))
+        return read
+
+    monkeypatch.setattr(OrdersRepository, "get_with_payer", read_then_cancelled)
+    with pytest.raises(PaymentTransientError, match="changed"):
+        processor.handle(to_process(workflow_input()))
+    assert PaymentsRepository().get("p-1") is None  # no payment without its order's PAID
+    assert order_state("o-1") == (OrderStatus.CANCELLED, 2, None)
+    # The workflow retries: the second run reads the cancelled order and rejects.
+    record = processor.handle(to_process(workflow_input()))
+    assert (record["status"], record["rule"]) == ("REJECTED", "ORDER_NOT_PAYABLE")
+
+
+def test_a_failed_transaction_is_raised_for_the_retry_and_writes_nothing(order, monkeypatch):
+    client = PaymentsRepository()._table.meta.client
+    original = type(client).transact_write_items
+
+    def throttled(self, **kwargs):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "Tx")
+
+    monkeypatch.setattr(type(client), "transact_write_items", throttled)
+    state = to_process(workflow_input())
     with pytest.raises(ClientError):
-        processor.handle(state, CONTEXT)
-
-
-def test_enricher_completes_the_record_once(state):
-    state = processor.handle(validator.handle(state), CONTEXT)
-    first = enricher.handle(state)
-    assert first["status"] == "PROCESSED"
-    assert first["reportingAmount"] == "12.50"
-    assert first["highRisk"] is False
-    assert first["processingLatencyMs"] > 0
-    assert enricher.handle(state) == first  # a repeat does not recompute the latency
-
-
-def test_enricher_without_a_recorded_payment_is_an_error(state):
-    with pytest.raises(RecordMissing):
-        enricher.handle(validator.handle(state))
-
-
-def test_a_redelivery_after_processing_validates_and_changes_nothing(state, order):
-    normal = validator.handle(state)
-    record = enricher.handle(processor.handle(normal, CONTEXT))
-    replay = {**state, "receivedAt": "2026-01-01T00:00:09.000Z", "messageId": "m-2"}
-    assert enricher.handle(processor.handle(validator.handle(replay), CONTEXT)) == record
-    assert OrdersRepository().get(order.orderId).version == 2
-
-
-def test_a_second_payment_racing_the_first_is_rejected_and_recorded_as_rejected(state, order, monkeypatch):
-    # Both payments pass the validator while the order is PENDING.
-    first = validator.handle(state)
-    second = validator.handle(other_payment(state, "p-2"))
-    real = OrdersRepository.change_status
-
-    def first_wins(self, *args, **kwargs):
-        # p-2 has recorded itself and read the PENDING order; p-1 pays it in between.
-        if kwargs.get("paid_by") == "p-2" and OrdersRepository().get(order.orderId).status == OrderStatus.PENDING:
-            processor.handle(first, CONTEXT)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(OrdersRepository, "change_status", first_wins)
-    with pytest.raises(PaymentTransientError, match="re-read it"):
-        processor.handle(second, CONTEXT)
-    # The Process step retries the transient error: the order is PAID, but not by p-2.
-    with pytest.raises(PaymentRejected, match="already paid by another payment") as rejection:
-        processor.handle(second, CONTEXT)
-    assert record_rejection(second, rejection.value) == "Rejected"
-    rejected = PaymentsRepository().get("p-2")
-    assert rejected["status"] == "REJECTED"
-    assert "already paid by another payment" in rejected["reason"]
-    with pytest.raises(RecordMissing):
-        enricher.handle(second)
-    # p-1, the payment that paid the order, completes; the order was paid once.
-    assert enricher.handle(processor.handle(first, CONTEXT))["status"] == "PROCESSED"
-    stored = OrdersRepository().get(order.orderId)
-    assert (stored.status, stored.version) == (OrderStatus.PAID, 2)
-    assert OrdersRepository().paid_by(order.orderId) == "p-1"
-
-
-def test_a_payment_for_an_order_another_payment_paid_is_rejected(state, order):
-    first, second = validator.handle(state), validator.handle(other_payment(state, "p-2"))
-    enricher.handle(processor.handle(first, CONTEXT))
-    with pytest.raises(PaymentRejected, match="already paid by another payment") as rejection:
-        processor.handle(second, CONTEXT)
-    assert record_rejection(second, rejection.value) == "Rejected"
-    assert PaymentsRepository().get("p-2")["status"] == "REJECTED"
-    assert PaymentsRepository().get("p-1")["status"] == "PROCESSED"
-
-
-def test_a_payment_for_an_order_paid_another_way_is_rejected(state, order):
-    state = validator.handle(state)
-    OrdersRepository().change_status(order.orderId, OrderStatus.PAID, 1)  # PATCH /orders: no paidBy
-    with pytest.raises(PaymentRejected, match="is PAID; only a PENDING order"):
-        processor.handle(state, CONTEXT)
+        processor.handle(state)
     assert PaymentsRepository().get("p-1") is None
+    assert order_state("o-1") == (OrderStatus.PENDING, 1, None)
+    monkeypatch.setattr(type(client), "transact_write_items", original)
+    assert processor.handle(state)["status"] == "PROCESSED"
 
 
-def test_an_order_cancelled_during_processing_leaves_a_rejected_record_with_its_reason(state, order, monkeypatch):
-    state = validator.handle(state)
-    real = OrdersRepository.change_status
+def test_processor_records_validates_rejection_with_its_rule(order):
+    with pytest.raises(PaymentRejected) as rejection:
+        validator.handle(workflow_input(amount="-1.00"))
+    record = processor.handle({**workflow_input(amount="-1.00"), "rejection": caught(rejection.value)})
+    assert (record["status"], record["rule"]) == ("REJECTED", "AMOUNT_NOT_POSITIVE")
+    assert record["reason"] == "amount must be greater than 0, not -1.00"
+    assert record["payment"]["amount"] == "-1.00"
+    assert order_state("o-1") == (OrderStatus.PENDING, 1, None)
 
-    def cancelled_meanwhile(self, order_id, status, version, **kwargs):
-        if status == OrderStatus.PAID:
-            real(self, order_id, OrderStatus.CANCELLED, version)
-        return real(self, order_id, status, version, **kwargs)
 
-    monkeypatch.setattr(OrdersRepository, "change_status", cancelled_meanwhile)
-    with pytest.raises(PaymentTransientError):
-        processor.handle(state, CONTEXT)
-    assert PaymentsRepository().get("p-1")["status"] == "RECORDED"  # the first attempt's record
-    with pytest.raises(PaymentRejected, match="CANCELLED") as rejection:
-        processor.handle(state, CONTEXT)
-    assert record_rejection(state, rejection.value) == "Rejected"
-    record = PaymentsRepository().get("p-1")
+def test_a_rejection_that_is_not_ours_is_still_recorded(order):
+    # E.g. LOCAL_LAMBDA_FAULTS=payment_validator=1:PaymentRejected: the Cause is no rule JSON.
+    injected = {"Error": "PaymentRejected", "Cause": json.dumps({"errorMessage": "injected", "errorType": "X"})}
+    record = processor.handle({**workflow_input(), "rejection": injected})
     assert record["status"] == "REJECTED"
-    assert "is CANCELLED; only a PENDING order can be paid" in record["reason"]
-    assert json.loads(record["payment"]) == state["payment"]
-    # A redelivery of the rejected payment is rejected again, by the validator this time.
-    with pytest.raises(PaymentRejected, match="CANCELLED"):
-        validator.handle(state)
+    assert PaymentsRepository().get("p-1")["status"] == "REJECTED"
 
 
-def test_the_payment_that_paid_an_order_still_replays_after_the_order_moved_on(state, order):
-    state = validator.handle(state)
-    first = processor.process(
-        PaymentEvent.model_validate(state["payment"]), RECEIVED, OrdersRepository(), PaymentsRepository()
+@pytest.mark.parametrize(
+    ("changes", "rule", "reason"),
+    [
+        ({"orderId": "nope"}, "ORDER_NOT_FOUND", "order 'nope' does not exist"),
+        ({"amount": "12.49"}, "AMOUNT_MISMATCH", "amount 12.49 does not match the order total 12.50"),
+        ({"currency": "EUR"}, "CURRENCY_MISMATCH", "currency EUR does not match the order's currency USD"),
+    ],
+)
+def test_processor_rejects_what_the_order_cannot_take(order, changes, rule, reason):
+    record = processor.handle(to_process(workflow_input(**changes)))
+    assert (record["status"], record["rule"], record["reason"]) == ("REJECTED", rule, reason)
+    assert PaymentsRepository().get("p-1")["rule"] == rule
+    assert order_state("o-1") == (OrderStatus.PENDING, 1, None)
+
+
+def test_an_order_paid_another_way_rejects_the_payment(order):
+    OrdersRepository().change_status("o-1", OrderStatus.PAID, 1)  # PATCH /orders: no paidBy
+    record = processor.handle(to_process(workflow_input()))
+    assert (record["rule"], record["reason"]) == (
+        "ORDER_NOT_PAYABLE",
+        "order 'o-1' is PAID; only a PENDING order can be paid",
     )
-    OrdersRepository().change_status(order.orderId, OrderStatus.SHIPPED, 2)
-    # A retry past the idempotency record (e.g. a crash before it was saved) must not undo the payment.
-    again = processor.process(
-        PaymentEvent.model_validate(state["payment"]), RECEIVED, OrdersRepository(), PaymentsRepository()
-    )
-    assert again["recordedAt"] == first["recordedAt"]
-    assert again["order"]["status"] == "SHIPPED"
-    assert PaymentsRepository().get("p-1")["status"] == "RECORDED"
-    assert enricher.handle(state)["status"] == "PROCESSED"
 
 
-def test_a_rejection_never_overwrites_another_payments_record(state, order):
-    # p-1 is in flight (RECORDED, order PAID); a different payment reusing its id is rejected.
-    state = processor.handle(validator.handle(state), CONTEXT)
-    reuse = {**state, "payment": {**state["payment"], "amount": "99.00"}}
-    with pytest.raises(PaymentRejected, match="already used") as rejection:
-        validator.handle(reuse)
-    assert not PaymentsRepository().reject_recorded(
-        PaymentEvent.model_validate(reuse["payment"]), "no", "2026-01-01T00:00:05.000Z"
+def test_a_second_payment_for_a_paid_order_is_rejected_and_the_first_stays(order):
+    processor.handle(to_process(workflow_input()))
+    record = processor.handle(to_process(workflow_input(paymentId="p-2")))
+    assert (record["status"], record["rule"]) == ("REJECTED", "ORDER_PAID_BY_ANOTHER_PAYMENT")
+    assert PaymentsRepository().get("p-1")["status"] == "PROCESSED"
+    assert order_state("o-1") == (OrderStatus.PAID, 2, "p-1")
+
+
+def test_a_reused_payment_id_never_overwrites_the_processed_record(order):
+    first = processor.handle(to_process(workflow_input()))
+    other = new_order(
+        NewOrder(customerId="c-1", customerEmail="a@example.com", items=[{"sku": "B", "qty": 1, "unitPrice": "12.50"}]),
+        order_id="o-2",
     )
-    assert record_rejection(reuse, rejection.value) == "AlreadyRecorded"
-    assert enricher.handle(state)["status"] == "PROCESSED"
-    assert record_rejection(state, rejection.value) == "AlreadyRecorded"  # PROCESSED stays PROCESSED
+    OrdersRepository().put_new(other)
+    # Another payment under p-1's id for o-2: the transaction finds p-1 PROCESSED and refuses both writes.
+    assert processor.handle(to_process(workflow_input(orderId="o-2"))) == first
+    assert order_state("o-2") == (OrderStatus.PENDING, 1, None)
+    # And one for o-1 itself with another amount meets paidBy = p-1: still p-1's record.
+    assert processor.handle(to_process(workflow_input(amount="99.00"))) == first
+
+
+def test_the_payment_that_paid_an_order_replays_after_the_order_moved_on(order):
+    first = processor.handle(to_process(workflow_input()))
+    OrdersRepository().change_status("o-1", OrderStatus.SHIPPED, 2)
+    assert processor.handle(to_process(workflow_input())) == first
+
+
+def test_a_rejected_payment_may_later_be_processed(order):
+    rejected = processor.handle(to_process(workflow_input(orderId="o-late")))
+    assert rejected["rule"] == "ORDER_NOT_FOUND"
+    late = new_order(
+        NewOrder(customerId="c-1", customerEmail="a@example.com", items=[{"sku": "A", "qty": 1, "unitPrice": "12.50"}]),
+        order_id="o-late",
+    )
+    OrdersRepository().put_new(late)
+    assert processor.handle(to_process(workflow_input(orderId="o-late")))["status"] == "PROCESSED"
+
+
+def test_a_failed_payment_is_processed_by_its_redrive(order):
+    # What the ASL's RecordFailure writes once retries are exhausted.
+    failed = {
+        "paymentId": "p-1",
+        "status": "FAILED",
+        "failure": json.dumps({"Error": "RuntimeError", "Cause": json.dumps({"errorMessage": "boom"})}),
+        "execution": "arn:aws:states:us-east-1:123456789012:express:x:y:z",
+        "failedAt": RECEIVED,
+        "receivedAt": RECEIVED,
+        "payment": json.dumps(PAYMENT),
+    }
+    PaymentsRepository()._table.put_item(Item=failed)
+    assert record_to_api(PaymentsRepository().get("p-1"))["reason"] == "boom"
+    record = processor.handle(to_process(workflow_input()))
+    assert record["status"] == "PROCESSED"
+    assert "failure" not in PaymentsRepository().get("p-1")
+    assert order_state("o-1") == (OrderStatus.PAID, 2, "p-1")
