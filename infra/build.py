@@ -237,12 +237,34 @@ class Module:
             rule["name"] = f"{ref('var.name_prefix')}-{rule['name']}"
         for target in self.resources.get("aws_cloudwatch_event_target", {}).values():
             self.async_invoked.add(self._function_of(target["arn"]))
+            # Like every bus rule target (seed 003): the topology's retry policy and DLQ.
+            target["retry_policy"] = {
+                "maximum_event_age_in_seconds": Expr("local.target_defaults.retry_policy.maximum_event_age_seconds"),
+                "maximum_retry_attempts": Expr("local.target_defaults.retry_policy.maximum_retry_attempts"),
+            }
+            target["dead_letter_config"] = {
+                "arn": ref("aws_sqs_queue.queue[local.target_defaults.dead_letter_queue].arn")
+            }
+
+    def schedule_rules(self) -> list[str]:
+        return list(self.resources.get("aws_cloudwatch_event_rule", {}))
 
     def _rest_api(self) -> None:
         for api in self.resources.get("aws_api_gateway_rest_api", {}).values():
             api["name"] = ref("var.name_prefix")
             # Redeploying replaces the API's deployment first, so it never has none (CKV_AWS_237).
             api["lifecycle"] = {"create_before_destroy": True}
+        # The deployment's stage_name and invoke_url are deprecated: aws_api_gateway_stage.api
+        # (infra/api.tf) is the stage, named as Chalice names it.
+        for deployment in self.resources.get("aws_api_gateway_deployment", {}).values():
+            self.export.setdefault("locals", {})["chalice_api_stage_name"] = deployment.pop("stage_name")
+            # A changed API replaces the deployment (what Chalice's stage_description did).
+            deployment.pop("stage_description", None)
+            deployment["triggers"] = {"redeployment": ref("md5(local.chalice_api_swagger)")}
+        for output in self.export.get("output", {}).values():
+            output["value"] = output["value"].replace(
+                "aws_api_gateway_deployment.rest_api.invoke_url", "aws_api_gateway_stage.api.invoke_url"
+            )
         for permission in self.resources.get("aws_lambda_permission", {}).values():
             if permission["principal"] == "apigateway.amazonaws.com":
                 self._uses(self._function_of(permission["function_name"]), "API Gateway")
@@ -296,7 +318,7 @@ class Module:
             spec["architectures"] = ["arm64"]
             # Lambda encrypts the environment with our key instead of the AWS managed one.
             spec["kms_key_arn"] = ref("aws_kms_key.main.arn")
-            spec["tracing_config"] = {"mode": "Active"}
+            spec["tracing_config"] = {"mode": Expr('var.tracing_enabled ? "Active" : "PassThrough"')}
             # The log group is created by Terraform (30 days, KMS) before the function first logs.
             spec["logging_config"] = {
                 "log_format": "Text",
@@ -404,6 +426,10 @@ class Module:
                     # Literal names, so log groups can be keyed by them without depending on the
                     # functions that name those log groups.
                     "chalice_function_names": {fn: spec["function_name"] for fn, spec in self.functions.items()},
+                    # The events DLQ admits Chalice's schedule rules beside the topology's rules.
+                    "chalice_schedule_rule_arns": {
+                        name: Expr(f"aws_cloudwatch_event_rule.{name}.arn") for name in self.schedule_rules()
+                    },
                     "chalice_functions": {
                         fn: Expr(
                             "{\n"
