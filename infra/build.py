@@ -17,7 +17,7 @@ Why post-processing rather than ``*_override.tf`` files: overrides are merged on
 so checkov and our reference checks would see Chalice's uncorrected resources; Chalice's export
 also has to be read anyway to learn which functions, queues and topics app.py defines.
 
-Usage: python -m infra.build [--stage dev] [--project-dir .] [--out build/terraform]
+Usage: python -m infra.build [--stage dev] [--project-dir .] [--out build/terraform] [--backend s3]
 """
 
 from __future__ import annotations
@@ -50,6 +50,25 @@ SKIP_RESERVED = "CKV_AWS_115: reserved concurrency only where seed 002 asks (pay
 SKIP_DLQ = (
     "CKV_AWS_116: invoked synchronously ({how}); a function DLQ only ever receives failed asynchronous invocations"
 )
+
+
+# `--backend s3`: state in S3, partially configured (seed 002's remote state); bucket, key and
+# region come at init. use_lockfile is S3's native state lock (Terraform >= 1.10).
+S3_BACKEND = """# Remote state (make package BACKEND=s3). Give the rest at init:
+#   terraform init -backend-config=backend.hcl   (see backend.hcl.example)
+terraform {
+  backend "s3" {
+    encrypt      = true
+    use_lockfile = true
+  }
+}
+"""
+S3_BACKEND_EXAMPLE = """# Copy to backend.hcl and fill in; then: terraform init -backend-config=backend.hcl
+bucket = "YOUR-STATE-BUCKET"
+key    = "{prefix}/terraform.tfstate"
+region = "us-east-1"
+# kms_key_id = "arn:aws:kms:..."   # a key of your own for the state object, else SSE-S3
+"""
 
 
 class BuildError(Exception):
@@ -484,7 +503,7 @@ class Module:
         return "\n".join(out)
 
 
-def build(project: Path, stage: str, out: Path) -> Module:
+def build(project: Path, stage: str, out: Path, backend: str | None = None) -> Module:
     config = json.loads((project / ".chalice" / "config.json").read_text())
     try:
         prefix = config["stages"][stage]["environment_variables"]["RESOURCE_PREFIX"]
@@ -511,6 +530,9 @@ def build(project: Path, stage: str, out: Path) -> Module:
         target = out / path.relative_to(project)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
+    if backend == "s3":
+        (out / "backend.tf").write_text(S3_BACKEND)
+        (out / "backend.hcl.example").write_text(S3_BACKEND_EXAMPLE.format(prefix=prefix))
     tfvars = {"stage": stage, "name_prefix": prefix}
     (out / "terraform.tfvars.json").write_text(json.dumps(tfvars, indent=2) + "\n")
     return module
@@ -521,9 +543,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "build" / "terraform")
+    parser.add_argument("--backend", choices=["s3"], help="keep state remotely (partial configuration)")
     args = parser.parse_args(argv)
     try:
-        module = build(args.project_dir.resolve(), args.stage, args.out.resolve())
+        module = build(args.project_dir.resolve(), args.stage, args.out.resolve(), args.backend)
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1

@@ -79,5 +79,5 @@ def init(module: Path, *extra: str) -> subprocess.CompletedProcess:
 def plan_json(module: Path, sts_url: str) -> dict:
     """Plans the module with STS at ``sts_url`` and returns `terraform show -json` of the plan."""
     (module / "zz_plan_provider_override.tf").write_text(PLAN_PROVIDER.format(sts=sts_url))
-    run(module, "plan", "-input=false", "-no-color", "-lock=false", "-out=tfplan")
+    run(module, "plan", "-input=false", "-no-color", "-out=tfplan")
     return json.loads(run(module, "show", "-json", "tfplan").stdout)
