@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ STAGES = ("dev", "prod")
 @dataclass
 class StageRun:
     stage: str
+    module: build.Module
     validate: dict
     fmt: int
     fmt_output: str
@@ -44,11 +46,11 @@ def runs(sts_url, tmp_path_factory) -> dict[str, StageRun]:
 
     def one(stage: str) -> StageRun:
         module = tmp_path_factory.mktemp(f"tf-{stage}") / "module"
-        build.build(PROJECT, stage, module)
+        built = build.build(PROJECT, stage, module)
         terraform.init(module, "-backend=false")
         validate = json.loads(terraform.run(module, "validate", "-json", "-no-color", check=False).stdout)
         fmt = terraform.run(module, "fmt", "-check", "-recursive", "-no-color", check=False)
-        return StageRun(stage, validate, fmt.returncode, fmt.stdout, terraform.plan_json(module, sts_url))
+        return StageRun(stage, built, validate, fmt.returncode, fmt.stdout, terraform.plan_json(module, sts_url))
 
     with ThreadPoolExecutor(len(STAGES)) as pool:
         return {run.stage: run for run in pool.map(one, STAGES)}
@@ -139,3 +141,67 @@ def test_without_terraform_the_checks_skip_saying_why_and_ci_refuses_to(monkeypa
         terraform.require_terraform()
     workflow = (PROJECT / ".github" / "workflows" / "terraform.yml").read_text()
     assert 'TERRAFORM_REQUIRED: "1"' in workflow and "hashicorp/setup-terraform" in workflow
+
+
+# How AWS spells the ARN of each resource type the policies name, after "arn:aws:<service>:<region>:<account>:".
+ARN_FORMATS = {
+    "aws_dynamodb_table": ("dynamodb", "table/{}"),
+    "aws_sqs_queue": ("sqs", "{}"),
+    "aws_sns_topic": ("sns", "{}"),
+    "aws_sfn_state_machine": ("states", "stateMachine:{}"),
+    "aws_cloudwatch_log_group": ("logs", "log-group:{}"),
+    "aws_cloudwatch_event_bus": ("events", "event-bus/{}"),
+}
+REFERENCE = re.compile(r'^\$\{(aws_\w+)\.(\w+)(?:\["([\w-]+)"\])?\.(arn|stream_arn)\}(.*)$')
+
+
+def _terraform_grants(statements: list[dict], resources: dict) -> set[tuple[str, str, str]]:
+    """(action, service, resource) granted, each Terraform reference resolved through the plan's names."""
+    grants = set()
+    for statement in statements:
+        targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for target in targets:
+            if target == "*":
+                resolved = ("*", "*")
+            elif target == "${aws_kms_key.main.arn}":
+                resolved = ("kms", resources["aws_kms_alias"]["main"].get("name"))
+            else:
+                type_, name, key, attribute, suffix = REFERENCE.match(target).groups()
+                service, form = ARN_FORMATS[type_]
+                resource = form.format(resources[type_][key or name].get("name"))
+                resolved = (service, resource + ("/stream/*" if attribute == "stream_arn" else "") + suffix)
+            grants |= {(action, *resolved) for action in statement["Action"]}
+    return grants
+
+
+def _chalice_grants(document: dict) -> set[tuple[str, str, str]]:
+    grants = set()
+    for statement in document["Statement"]:
+        targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for target in targets:
+            if target == "*":
+                resolved = ("*", "*")
+            elif target.startswith("arn:aws:kms:"):
+                # The key is named by its alias (its id is random), and only by it.
+                resolved = ("kms", statement["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"])
+            else:
+                _, _, service, region, account, resource = target.split(":", 5)
+                assert (region, account) == ("*", "*"), target
+                resolved = (service, resource)
+            grants |= {(action, *resolved) for action in statement["Action"]}
+    return grants
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_chalice_deploy_grants_what_the_module_grants(runs, stage):
+    """The committed .chalice policy files and the module's roles: same actions on the same resources."""
+    run = runs[stage]
+    resources = planned(run.plan)
+    config = json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"][stage]
+    assert config["autogen_policy"] is False
+    for fn in run.module.functions:
+        policy_file = PROJECT / ".chalice" / config["lambda_functions"][fn]["iam_policy_file"]
+        chalice = _chalice_grants(json.loads(policy_file.read_text()))
+        module = _terraform_grants(run.module.policy(fn)["Statement"], resources)
+        assert chalice == module, fn
+        assert any(service == "logs" for _, service, _ in module), fn
