@@ -76,8 +76,11 @@ def init(module: Path, *extra: str) -> subprocess.CompletedProcess:
     return run(module, "init", "-input=false", "-no-color", *mirror, *extra)
 
 
-def plan_json(module: Path, sts_url: str) -> dict:
-    """Plans the module with STS at ``sts_url`` and returns `terraform show -json` of the plan."""
+def plan_json(module: Path, sts_url: str, *variables: str) -> dict:
+    """Plans the module with STS at ``sts_url`` and returns `terraform show -json` of the plan.
+
+    ``variables`` are "name=value" pairs given with -var."""
     (module / "zz_plan_provider_override.tf").write_text(PLAN_PROVIDER.format(sts=sts_url))
-    run(module, "plan", "-input=false", "-no-color", "-out=tfplan")
+    var_args = [f"-var={v}" for v in variables]
+    run(module, "plan", "-input=false", "-no-color", *var_args, "-out=tfplan")
     return json.loads(run(module, "show", "-json", "tfplan").stdout)

@@ -28,6 +28,8 @@ class StageRun:
     fmt: int
     fmt_output: str
     plan: dict
+    # dev only: a second plan with tracing off and an alarm address
+    variant: dict | None = None
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,11 @@ def runs(sts_url, tmp_path_factory) -> dict[str, StageRun]:
         terraform.init(module, "-backend=false")
         validate = json.loads(terraform.run(module, "validate", "-json", "-no-color", check=False).stdout)
         fmt = terraform.run(module, "fmt", "-check", "-recursive", "-no-color", check=False)
-        return StageRun(stage, built, validate, fmt.returncode, fmt.stdout, terraform.plan_json(module, sts_url))
+        plan = terraform.plan_json(module, sts_url)
+        variant = None
+        if stage == "dev":
+            variant = terraform.plan_json(module, sts_url, "tracing_enabled=false", "alarm_email=ops@example.com")
+        return StageRun(stage, built, validate, fmt.returncode, fmt.stdout, plan, variant)
 
     with ThreadPoolExecutor(len(STAGES)) as pool:
         return {run.stage: run for run in pool.map(one, STAGES)}
@@ -205,3 +211,14 @@ def test_chalice_deploy_grants_what_the_module_grants(runs, stage):
         module = _terraform_grants(run.module.policy(fn)["Statement"], resources)
         assert chalice == module, fn
         assert any(service == "logs" for _, service, _ in module), fn
+
+
+def test_one_variable_turns_tracing_off_everywhere_and_another_subscribes_an_address(runs):
+    on, off = planned(runs["dev"].plan), planned(runs["dev"].variant)
+    assert {f.block("tracing_config").get("mode") for f in on["aws_lambda_function"].values()} == {"Active"}
+    assert {f.block("tracing_config").get("mode") for f in off["aws_lambda_function"].values()} == {"PassThrough"}
+    assert off["aws_sfn_state_machine"]["payments"].block("tracing_configuration").get("enabled") is False
+    assert off["aws_api_gateway_stage"]["api"].get("xray_tracing_enabled") is False
+    assert "aws_sns_topic_subscription" not in on or "0" not in on["aws_sns_topic_subscription"]
+    email = off["aws_sns_topic_subscription"]["0"]
+    assert (email.get("protocol"), email.get("endpoint")) == ("email", "ops@example.com")
