@@ -503,7 +503,7 @@ class Module:
         return "\n".join(out)
 
 
-def build(project: Path, stage: str, out: Path, backend: str | None = None) -> Module:
+def build(project: Path, stage: str, out: Path, *, backend: str | None = None) -> Module:
     config = json.loads((project / ".chalice" / "config.json").read_text())
     try:
         prefix = config["stages"][stage]["environment_variables"]["RESOURCE_PREFIX"]
@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["s3"], help="keep state remotely (partial configuration)")
     args = parser.parse_args(argv)
     try:
-        module = build(args.project_dir.resolve(), args.stage, args.out.resolve(), args.backend)
+        module = build(args.project_dir.resolve(), args.stage, args.out.resolve(), backend=args.backend)
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
