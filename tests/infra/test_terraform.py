@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -43,12 +44,16 @@ def sts_url():
 
 
 @pytest.fixture(scope="module")
-def runs(sts_url, tmp_path_factory) -> dict[str, StageRun]:
+def runs(sts_url, built, tmp_path_factory) -> dict[str, StageRun]:
     """One build, init, validate, fmt and plan per stage, the stages side by side."""
 
     def one(stage: str) -> StageRun:
         module = tmp_path_factory.mktemp(f"tf-{stage}") / "module"
-        built = build.build(PROJECT, stage, module)
+        if stage == "dev":  # the session's build of dev, copied so terraform's files stay out of it
+            shutil.copytree(built[1], module)
+            built_module = built[0]
+        else:
+            built_module = build.build(PROJECT, stage, module)
         terraform.init(module, "-backend=false")
         validate = json.loads(terraform.run(module, "validate", "-json", "-no-color", check=False).stdout)
         fmt = terraform.run(module, "fmt", "-check", "-recursive", "-no-color", check=False)
@@ -56,7 +61,7 @@ def runs(sts_url, tmp_path_factory) -> dict[str, StageRun]:
         variant = None
         if stage == "dev":
             variant = terraform.plan_json(module, sts_url, "tracing_enabled=false", "alarm_email=ops@example.com")
-        return StageRun(stage, built, validate, fmt.returncode, fmt.stdout, plan, variant)
+        return StageRun(stage, built_module, validate, fmt.returncode, fmt.stdout, plan, variant)
 
     with ThreadPoolExecutor(len(STAGES)) as pool:
         return {run.stage: run for run in pool.map(one, STAGES)}
