@@ -26,7 +26,7 @@ locals {
         statistic  = alarm.statistic
         threshold  = alarm.threshold
         dimensions = tomap(dimensions)
-        summary    = "${alarm.metric} of ${alarm.watch} ${resource} above ${alarm.threshold}"
+        summary    = "${alarm.metric} > ${alarm.threshold} on ${resource} (${alarm.namespace})"
       }
     }
   ])...)
