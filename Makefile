@@ -23,8 +23,8 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-checkov.txt
 	@rm -f $(CHECKOV_VENV)/.installed-* && touch $@
 
-package: $(STAMP) ## Terraform root module for STAGE (default dev) in build/terraform
-	$(BIN)/python -m infra.build --stage $(STAGE) --out build/terraform
+package: $(STAMP) ## Terraform root module for STAGE (default dev) in build/terraform; BACKEND=s3 for remote state
+	$(BIN)/python -m infra.build --stage $(STAGE) --out build/terraform $(if $(BACKEND),--backend $(BACKEND))
 
 dev: $(STAMP) ## Embedded AWS + local runtime + API on 127.0.0.1:8000, until Ctrl-C
 	$(BIN)/python -m local_runtime up

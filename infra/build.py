@@ -17,7 +17,7 @@ Why post-processing rather than ``*_override.tf`` files: overrides are merged on
 so checkov and our reference checks would see Chalice's uncorrected resources; Chalice's export
 also has to be read anyway to learn which functions, queues and topics app.py defines.
 
-Usage: python -m infra.build [--stage dev] [--project-dir .] [--out build/terraform]
+Usage: python -m infra.build [--stage dev] [--project-dir .] [--out build/terraform] [--backend s3]
 """
 
 from __future__ import annotations
@@ -50,6 +50,25 @@ SKIP_RESERVED = "CKV_AWS_115: reserved concurrency only where seed 002 asks (pay
 SKIP_DLQ = (
     "CKV_AWS_116: invoked synchronously ({how}); a function DLQ only ever receives failed asynchronous invocations"
 )
+
+
+# `--backend s3`: state in S3, partially configured (seed 002's remote state); bucket, key and
+# region come at init. use_lockfile is S3's native state lock (Terraform >= 1.10).
+S3_BACKEND = """# Remote state (make package BACKEND=s3). Give the rest at init:
+#   terraform init -backend-config=backend.hcl   (see backend.hcl.example)
+terraform {
+  backend "s3" {
+    encrypt      = true
+    use_lockfile = true
+  }
+}
+"""
+S3_BACKEND_EXAMPLE = """# Copy to backend.hcl and fill in; then: terraform init -backend-config=backend.hcl
+bucket = "YOUR-STATE-BUCKET"
+key    = "{prefix}/terraform.tfstate"
+region = "us-east-1"
+# kms_key_id = "arn:aws:kms:..."   # a key of your own for the state object, else SSE-S3
+"""
 
 
 class BuildError(Exception):
@@ -237,12 +256,34 @@ class Module:
             rule["name"] = f"{ref('var.name_prefix')}-{rule['name']}"
         for target in self.resources.get("aws_cloudwatch_event_target", {}).values():
             self.async_invoked.add(self._function_of(target["arn"]))
+            # Like every bus rule target (seed 003): the topology's retry policy and DLQ.
+            target["retry_policy"] = {
+                "maximum_event_age_in_seconds": Expr("local.target_defaults.retry_policy.maximum_event_age_seconds"),
+                "maximum_retry_attempts": Expr("local.target_defaults.retry_policy.maximum_retry_attempts"),
+            }
+            target["dead_letter_config"] = {
+                "arn": ref("aws_sqs_queue.queue[local.target_defaults.dead_letter_queue].arn")
+            }
+
+    def schedule_rules(self) -> list[str]:
+        return list(self.resources.get("aws_cloudwatch_event_rule", {}))
 
     def _rest_api(self) -> None:
         for api in self.resources.get("aws_api_gateway_rest_api", {}).values():
             api["name"] = ref("var.name_prefix")
             # Redeploying replaces the API's deployment first, so it never has none (CKV_AWS_237).
             api["lifecycle"] = {"create_before_destroy": True}
+        # The deployment's stage_name and invoke_url are deprecated: aws_api_gateway_stage.api
+        # (infra/api.tf) is the stage, named as Chalice names it.
+        for deployment in self.resources.get("aws_api_gateway_deployment", {}).values():
+            self.export.setdefault("locals", {})["chalice_api_stage_name"] = deployment.pop("stage_name")
+            # A changed API replaces the deployment (what Chalice's stage_description did).
+            deployment.pop("stage_description", None)
+            deployment["triggers"] = {"redeployment": ref("md5(local.chalice_api_swagger)")}
+        for output in self.export.get("output", {}).values():
+            output["value"] = output["value"].replace(
+                "aws_api_gateway_deployment.rest_api.invoke_url", "aws_api_gateway_stage.api.invoke_url"
+            )
         for permission in self.resources.get("aws_lambda_permission", {}).values():
             if permission["principal"] == "apigateway.amazonaws.com":
                 self._uses(self._function_of(permission["function_name"]), "API Gateway")
@@ -296,7 +337,7 @@ class Module:
             spec["architectures"] = ["arm64"]
             # Lambda encrypts the environment with our key instead of the AWS managed one.
             spec["kms_key_arn"] = ref("aws_kms_key.main.arn")
-            spec["tracing_config"] = {"mode": "Active"}
+            spec["tracing_config"] = {"mode": Expr('var.tracing_enabled ? "Active" : "PassThrough"')}
             # The log group is created by Terraform (30 days, KMS) before the function first logs.
             spec["logging_config"] = {
                 "log_format": "Text",
@@ -404,6 +445,10 @@ class Module:
                     # Literal names, so log groups can be keyed by them without depending on the
                     # functions that name those log groups.
                     "chalice_function_names": {fn: spec["function_name"] for fn, spec in self.functions.items()},
+                    # The events DLQ admits Chalice's schedule rules beside the topology's rules.
+                    "chalice_schedule_rule_arns": {
+                        name: Expr(f"aws_cloudwatch_event_rule.{name}.arn") for name in self.schedule_rules()
+                    },
                     "chalice_functions": {
                         fn: Expr(
                             "{\n"
@@ -458,7 +503,7 @@ class Module:
         return "\n".join(out)
 
 
-def build(project: Path, stage: str, out: Path) -> Module:
+def build(project: Path, stage: str, out: Path, *, backend: str | None = None) -> Module:
     config = json.loads((project / ".chalice" / "config.json").read_text())
     try:
         prefix = config["stages"][stage]["environment_variables"]["RESOURCE_PREFIX"]
@@ -485,6 +530,9 @@ def build(project: Path, stage: str, out: Path) -> Module:
         target = out / path.relative_to(project)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
+    if backend == "s3":
+        (out / "backend.tf").write_text(S3_BACKEND)
+        (out / "backend.hcl.example").write_text(S3_BACKEND_EXAMPLE.format(prefix=prefix))
     tfvars = {"stage": stage, "name_prefix": prefix}
     (out / "terraform.tfvars.json").write_text(json.dumps(tfvars, indent=2) + "\n")
     return module
@@ -495,9 +543,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "build" / "terraform")
+    parser.add_argument("--backend", choices=["s3"], help="keep state remotely (partial configuration)")
     args = parser.parse_args(argv)
     try:
-        module = build(args.project_dir.resolve(), args.stage, args.out.resolve())
+        module = build(args.project_dir.resolve(), args.stage, args.out.resolve(), backend=args.backend)
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1

@@ -15,8 +15,16 @@ locals {
 
 resource "aws_cloudwatch_event_bus" "bus" {
   name = "${local.prefix}-${local.bus.name}"
+  # Events at rest on the bus are encrypted with our key (seed 002); events EventBridge cannot
+  # encrypt or decrypt go to the targets' DLQ instead of being dropped.
+  kms_key_identifier = aws_kms_key.main.arn
+
+  dead_letter_config {
+    arn = aws_sqs_queue.queue[local.target_defaults.dead_letter_queue].arn
+  }
 }
 
+# The AWS provider 5.x has no kms_key_identifier on archives: the archive uses an AWS owned key.
 resource "aws_cloudwatch_event_archive" "bus" {
   name             = "${local.prefix}-${local.bus.name}"
   event_source_arn = aws_cloudwatch_event_bus.bus.arn

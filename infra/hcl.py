@@ -23,6 +23,7 @@ BLOCKS = {
     "on_failure",
     "logging_configuration",
     "tracing_configuration",
+    "retry_policy",
 }
 # Key under which a block carries comment lines (checkov skips, notes) rather than a value.
 COMMENTS = "#"

@@ -44,20 +44,37 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
-  # SNS (delivering to encrypted queues) and EventBridge (to encrypted topics and DLQs) of this
-  # account only.
+  # SNS (delivering to encrypted queues), EventBridge (to encrypted topics and DLQs) and
+  # CloudWatch alarms (to the encrypted alarm topic) of this account only.
   statement {
     sid       = "Services"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = ["*"]
     principals {
       type        = "Service"
-      identifiers = ["sns.amazonaws.com", "events.amazonaws.com"]
+      identifiers = ["sns.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"]
     }
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+
+  # EventBridge encrypts the events on this stage's bus (kms_key_identifier), and only there. The
+  # pipe and the functions that put events use the key through their roles' "Key" grants.
+  statement {
+    sid       = "EventBus"
+    actions   = ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:event-bus/${local.prefix}-${local.bus.name}"]
     }
   }
 }

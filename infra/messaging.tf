@@ -15,7 +15,7 @@ locals {
   ])...)
 
   # Who may send to which queue: the topics subscribed to it, and the bus rules whose targets
-  # dead-letter into it.
+  # dead-letter into it (with the schedules' rules from Chalice's export and the bus itself).
   events_dlq = local.topology.event_bus.target_defaults.dead_letter_queue
   queue_senders = {
     for queue in distinct(concat([for sub in values(local.subscriptions) : sub.queue], [local.events_dlq])) : queue => {
@@ -103,7 +103,11 @@ data "aws_iam_policy_document" "queue" {
       condition {
         test     = "ArnEquals"
         variable = "aws:SourceArn"
-        values   = [for rule in statement.value : aws_cloudwatch_event_rule.rule[rule].arn]
+        values = concat(
+          [for rule in statement.value : aws_cloudwatch_event_rule.rule[rule].arn],
+          values(local.chalice_schedule_rule_arns),
+          [aws_cloudwatch_event_bus.bus.arn],
+        )
       }
     }
   }

@@ -27,3 +27,17 @@ output "stream_arns" {
 output "state_machine_arns" {
   value = { for key, machine in aws_sfn_state_machine.machine : key => machine.arn }
 }
+
+output "api_stage_url" {
+  description = "The API's stage URL (EndpointURL is the same)."
+  value       = aws_api_gateway_stage.api.invoke_url
+}
+
+output "alarm_topic_arn" {
+  description = "Every alarm notifies this topic; subscribe to it (or set var.alarm_email)."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "alarm_names" {
+  value = sort([for alarm in aws_cloudwatch_metric_alarm.alarm : alarm.alarm_name])
+}

@@ -39,7 +39,7 @@ resource "aws_sfn_state_machine" "machine" {
   }
 
   tracing_configuration {
-    enabled = try(each.value.tracing, true)
+    enabled = var.tracing_enabled && try(each.value.tracing, true)
   }
 
   depends_on = [aws_iam_role_policy.state_machine]

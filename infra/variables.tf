@@ -27,3 +27,33 @@ variable "log_retention_days" {
   type        = number
   default     = 30
 }
+
+variable "tracing_enabled" {
+  description = "Active X-Ray tracing on every function, the state machines and the API stage (seed 002)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_email" {
+  description = "An address subscribed to the alarm topic (it must confirm the subscription); null for none."
+  type        = string
+  default     = null
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady requests per second the API stage accepts across all methods."
+  type        = number
+  default     = 100
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Requests the API stage accepts in a burst above the steady rate."
+  type        = number
+  default     = 200
+}
+
+variable "manage_api_gateway_account" {
+  description = "Create the account's API Gateway CloudWatch Logs role (needed once per account and region for access logs)."
+  type        = bool
+  default     = true
+}

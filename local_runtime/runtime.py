@@ -8,6 +8,7 @@ from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SNSEventConfi
 
 from chalicelib.resource_names import physical_name
 from local_runtime import topology
+from local_runtime.dlq_monitor import DlqMonitor
 from local_runtime.event_source_mappings import QueueMapping, StreamMapping
 from local_runtime.invoke import Invoker
 from local_runtime.pipes import Pipe
@@ -105,4 +106,5 @@ def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: f
                 retry_delay=retry_delay,
             )
         )
+    workers.append(DlqMonitor(resources))
     return workers

@@ -137,6 +137,20 @@ def test_poison_message_ends_in_dlq_while_batch_mates_are_processed_once(stack):
     assert number(read_model(stack, f"sku#{sku}", "reserved"), "orders") == 3
 
 
+def test_a_dead_lettered_message_prints_one_warning_line_in_the_console(stack):
+    """The local stand-in for the DLQ alarms: the `make dev` console names the DLQ, source and reason."""
+    sqs = stack.client("sqs")
+    queue = sqs.get_queue_url(QueueName=f"{PREFIX}-user-notification")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody=f"poison {uuid.uuid4().hex}")
+    line = (
+        "WARNING dead letter in user-notification-dlq from sqs:user-notification: "
+        "not processed after the queue's maxReceiveCount receives (redrive)"
+    )
+    eventually(lambda: line in stack.output(), timeout=40)
+    time.sleep(2)  # a few more monitor rounds: still one line
+    assert stack.output().count(line) == 1
+
+
 def test_schedule_fires_now_and_the_report_is_served(stack):
     body = {
         "customerId": "report",
