@@ -14,12 +14,12 @@ from chalicelib.payments.repository import PaymentsRepository, same_payment
 from chalicelib.payments.task import task
 
 
-def parse(raw) -> PaymentEvent:
-    """The payment in ``raw``; MalformedPayment without a usable id, PaymentRejected if invalid."""
+def parse(raw, received_at: str | None = None) -> PaymentEvent:
+    """The payment in ``raw`` (received at ``received_at``); MalformedPayment without a usable id, PaymentRejected if invalid."""
     if not isinstance(raw, dict) or not isinstance(raw.get("paymentId"), str):
         raise MalformedPayment("the message is not a payment: expected a JSON object with a string paymentId")
     try:
-        return PaymentEvent.model_validate(raw)
+        return PaymentEvent.received(raw, received_at) if received_at else PaymentEvent.model_validate(raw)
     except ValidationError as error:
         if any(e["loc"] == ("paymentId",) for e in error.errors()):
             raise MalformedPayment(f"the message's paymentId is unusable: {describe(error)}") from None
@@ -49,7 +49,7 @@ def check_rules(payment: PaymentEvent, order: Order | None, existing: dict | Non
 @task
 def handle(state: dict, context=None) -> dict:
     """Validate ``state["payment"]``; returns the state with the payment in its normal form."""
-    payment = parse(state.get("payment"))
+    payment = parse(state.get("payment"), state.get("receivedAt"))
     check_rules(payment, _order(payment.orderId), PaymentsRepository().get(payment.paymentId))
     return {**state, "payment": payment.to_message()}
 
