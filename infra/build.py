@@ -243,6 +243,13 @@ class Module:
             api["name"] = ref("var.name_prefix")
             # Redeploying replaces the API's deployment first, so it never has none (CKV_AWS_237).
             api["lifecycle"] = {"create_before_destroy": True}
+        for deployment in self.resources.get("aws_api_gateway_deployment", {}).values():
+            # Gateway responses (infra/api_errors.tf) reach callers only through a deployment made
+            # after them: wait for them, and redeploy when they change.
+            deployment["depends_on"] = [Expr("aws_api_gateway_gateway_response.api_error")]
+            deployment.setdefault("triggers", {})["gateway_responses"] = Expr(
+                "sha1(jsonencode(local.api_error_responses))"
+            )
         for permission in self.resources.get("aws_lambda_permission", {}).values():
             if permission["principal"] == "apigateway.amazonaws.com":
                 self._uses(self._function_of(permission["function_name"]), "API Gateway")
