@@ -64,8 +64,12 @@ def create_order(request) -> Response:
     if key is None:
         return _created(create())
     if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        issue = f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
         raise ApiError(
-            400, "VALIDATION_ERROR", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+            400,
+            "VALIDATION_ERROR",
+            f"Idempotency-Key {issue}",
+            [{"field": "Idempotency-Key", "code": "INVALID_IDEMPOTENCY_KEY", "issue": issue}],
         )
     return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, request.lambda_context))
 
