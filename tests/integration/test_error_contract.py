@@ -1,6 +1,7 @@
 """The error contract over real HTTP: `make dev`'s server and `chalice local` answer alike."""
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.stack import PROJECT_DIR, free_port
+from tests.integration.stack import PROJECT_DIR, eventually, free_port
 
 pytestmark = pytest.mark.stack
 
@@ -64,6 +65,36 @@ def test_make_dev_refuses_lax_payments_before_publishing(stack):
         assert response.status_code == 400
         assert [d["code"] for d in _error(response)["details"]] == [code]
     assert stack.get("/payments/pay-lax").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("occurred", "rule"), [("0001-01-01T00:00:00Z", "OCCURRED_AT_OUT_OF_WINDOW"), (0, "INVALID_TIMESTAMP")]
+)
+def test_a_publisher_bypassing_the_api_meets_the_same_rules_in_the_workflow(stack, occurred, rule):
+    order = stack.post(
+        "/orders",
+        {"customerId": "c-direct", "customerEmail": "d@example.com", "items": [{"sku": "A", "qty": 1, "unitPrice": 5}]},
+    ).json()
+    payment_id = f"pay-direct-{rule.lower()}"
+    message = {
+        "paymentId": payment_id,
+        "orderId": order["orderId"],
+        "amount": "5.00",
+        "currency": "USD",
+        "method": "CARD",
+        "occurredAt": occurred,
+    }
+    topic = "arn:aws:sns:us-east-1:123456789012:orders-platform-local-payments"
+    stack.client("sns").publish(TopicArn=topic, Message=json.dumps(message))
+
+    def finished():
+        response = stack.get(f"/payments/{payment_id}")
+        return response.status_code == 200 and response.json()["status"] != "RECORDED" and response.json()
+
+    record = eventually(finished, timeout=30)
+    assert record["status"] == "REJECTED"
+    assert f"[{rule}]" in record["reason"]
+    assert stack.get(f"/orders/{order['orderId']}").json()["status"] == "PENDING"
 
 
 @pytest.fixture(scope="module")
