@@ -149,12 +149,6 @@ def get_payment(payment_id):
     return payments.get_payment(payment_id)
 
 
-# Last of the routes: every other method and path answers 405 or 404 in the error shape.
-from chalicelib.api.routing import answer_every_request  # noqa: E402
-
-answer_every_request(app)
-
-
 @app.on_sns_message(topic=physical_name("payments"), name="payments_trigger")
 def payments_trigger(event):
     from chalicelib.payments import trigger
@@ -181,3 +175,10 @@ def payment_enricher(event, context):
     from chalicelib.payments import enricher
 
     return enricher.handle(event, context)
+
+
+# --- Everything no route above takes ----------------------------------------------------
+# Last, so it sees every route: each known path's other methods answer 405, any other path 404.
+from chalicelib.api.routing import answer_every_request  # noqa: E402
+
+answer_every_request(app)

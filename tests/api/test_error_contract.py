@@ -160,3 +160,12 @@ def test_each_payment_rule_is_a_400_with_its_code(api, changes, field, code):
 def test_a_payment_a_day_old_is_accepted(api):
     response = _post(api, "/payments", payment(occurredAt=_iso(datetime.now(UTC) - timedelta(days=1))))
     assert response.status_code == 202
+
+
+def test_every_path_answers_every_method_so_api_gateway_never_answers_for_us(api):
+    from app import app
+    from chalicelib.api.routing import CATCH_ALL, METHODS
+
+    assert {"/", CATCH_ALL} <= set(app.routes)
+    for path, entries in app.routes.items():
+        assert sorted(entries) == sorted(METHODS), path
