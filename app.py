@@ -5,11 +5,20 @@ module when it first runs: a function pays the cold-start cost of its dependenci
 (the API does not load Powertools' batch utilities, a queue consumer does not load the API).
 """
 
+import contextlib
+
 from chalice import Chalice
 
 from chalicelib.resource_names import physical_name, stream_arn
 
 app = Chalice(app_name="orders-platform")
+
+# Chalice's local gateway (chalice local, make dev, the test client) has no greedy "{proxy+}";
+# the dev-only runtime adds it. Lambda has no local_runtime: API Gateway does the routing there.
+with contextlib.suppress(ModuleNotFoundError):
+    from local_runtime.api_gateway_routes import match_greedy_paths_locally
+
+    match_greedy_paths_locally()
 
 
 @app.middleware("http")
@@ -166,3 +175,10 @@ def payment_enricher(event, context):
     from chalicelib.payments import enricher
 
     return enricher.handle(event, context)
+
+
+# --- Everything no route above takes ----------------------------------------------------
+# Last, so it sees every route: each known path's other methods answer 405, any other path 404.
+from chalicelib.api.routing import answer_every_request  # noqa: E402
+
+answer_every_request(app)

@@ -279,7 +279,13 @@ class Module:
             self.export.setdefault("locals", {})["chalice_api_stage_name"] = deployment.pop("stage_name")
             # A changed API replaces the deployment (what Chalice's stage_description did).
             deployment.pop("stage_description", None)
-            deployment["triggers"] = {"redeployment": ref("md5(local.chalice_api_swagger)")}
+            # Gateway responses (infra/api_errors.tf) reach callers only through a deployment made
+            # after them: wait for them, and redeploy when they change.
+            deployment["depends_on"] = [Expr("aws_api_gateway_gateway_response.api_error")]
+            deployment["triggers"] = {
+                "redeployment": ref("md5(local.chalice_api_swagger)"),
+                "gateway_responses": Expr("sha1(jsonencode(local.api_error_responses))"),
+            }
         for output in self.export.get("output", {}).values():
             output["value"] = output["value"].replace(
                 "aws_api_gateway_deployment.rest_api.invoke_url", "aws_api_gateway_stage.api.invoke_url"

@@ -33,13 +33,43 @@ def error_response(status: int, code: str, message: str, details: list | None = 
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
 
+# Pydantic's own error types, grouped into our stable codes; our rules (chalicelib/input_rules.py)
+# raise their code directly, and anything unlisted is INVALID_VALUE.
+_PYDANTIC_CODES = {
+    "missing": "FIELD_REQUIRED",
+    "extra_forbidden": "UNKNOWN_FIELD",
+    "greater_than": "OUT_OF_RANGE",
+    "greater_than_equal": "OUT_OF_RANGE",
+    "less_than": "OUT_OF_RANGE",
+    "less_than_equal": "OUT_OF_RANGE",
+    "too_short": "OUT_OF_RANGE",
+    "too_long": "OUT_OF_RANGE",
+    "string_too_short": "OUT_OF_RANGE",
+    "string_too_long": "OUT_OF_RANGE",
+    "decimal_max_digits": "OUT_OF_RANGE",
+    "decimal_whole_digits": "OUT_OF_RANGE",
+    "decimal_max_places": "TOO_MANY_DECIMAL_PLACES",
+    "enum": "NOT_ALLOWED_VALUE",
+    "literal_error": "NOT_ALLOWED_VALUE",
+}
+
+
+def detail_code(error_type: str) -> str:
+    """The stable code of one pydantic error: our rule's own, or pydantic's type mapped."""
+    if error_type.isupper():
+        return error_type
+    if error_type in _PYDANTIC_CODES:
+        return _PYDANTIC_CODES[error_type]
+    return "WRONG_TYPE" if error_type.endswith("_type") else "INVALID_VALUE"
+
+
 def validation_details(error: ValidationError) -> list[dict]:
-    """Pydantic's errors as `{field, issue}` pairs a caller can act on."""
+    """Pydantic's errors as `{field, code, issue}` a caller can act on."""
     details = []
     for item in error.errors(include_url=False, include_input=False):
         field = ".".join(str(part) for part in item["loc"]) or "(request)"
         issue = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
-        details.append({"field": field, "issue": issue})
+        details.append({"field": field, "code": detail_code(item["type"]), "issue": issue})
     return details
 
 

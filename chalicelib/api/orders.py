@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from chalicelib.api.errors import ApiError, json_errors
 from chalicelib.api.requests import json_body, plausible_id, query_params
 from chalicelib.idempotency import run_once
+from chalicelib.input_rules import QueryCount
 from chalicelib.orders.errors import OrderNotFound
 from chalicelib.orders.model import Identifier, NewOrder, OrderStatus, StatusChange, new_order
 from chalicelib.orders.repository import OrdersRepository
@@ -22,7 +23,7 @@ class ListQuery(BaseModel):
 
     customerId: Identifier | None = None
     status: OrderStatus | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: Annotated[QueryCount, Field(ge=1, le=100)] = 20
     nextToken: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
 
     @model_validator(mode="after")
@@ -63,8 +64,12 @@ def create_order(request) -> Response:
     if key is None:
         return _created(create())
     if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        issue = f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
         raise ApiError(
-            400, "VALIDATION_ERROR", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+            400,
+            "VALIDATION_ERROR",
+            f"Idempotency-Key {issue}",
+            [{"field": "Idempotency-Key", "code": "INVALID_IDEMPOTENCY_KEY", "issue": issue}],
         )
     return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, request.lambda_context))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from chalice import Response
 
 from chalicelib.api.errors import ApiError, json_errors
@@ -16,7 +18,7 @@ TOPIC = "payments"
 @json_errors
 def submit_payment(request) -> Response:
     """202 PENDING: the event is on the topic; the workflow decides, and GET shows the outcome."""
-    payment = PaymentEvent.model_validate(json_body(request))
+    payment = PaymentEvent.received(json_body(request), datetime.now(UTC))
     message_id = publish(TOPIC, payment.to_message())
     location = f"/payments/{payment.paymentId}"
     return Response(

@@ -39,6 +39,7 @@ def query_params(request, allowed: set[str]) -> dict[str, str]:
             400,
             "VALIDATION_ERROR",
             f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
+            [{"field": name, "code": "UNKNOWN_FIELD", "issue": "unknown query parameter"} for name in unknown],
         )
     return params
 

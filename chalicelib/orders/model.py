@@ -7,8 +7,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
+from chalicelib.input_rules import INVALID_CURRENCY, Count, CurrencyCode, Identifier, Money, Sku
 from chalicelib.money import CURRENCIES, quantize, to_wire
 from chalicelib.orders.errors import InvalidTransition
 from chalicelib.timestamps import utc_now
@@ -43,8 +45,6 @@ def check_transition(current: OrderStatus, requested: OrderStatus) -> None:
         raise InvalidTransition(current.value, requested.value, sorted(s.value for s in allowed))
 
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-Sku = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Email = Annotated[
     str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", strip_whitespace=True)
 ]
@@ -56,16 +56,8 @@ class _Strict(BaseModel):
 
 class OrderItemInput(_Strict):
     sku: Sku
-    qty: Annotated[StrictInt, Field(ge=1, le=MAX_QTY)]
-    unitPrice: Annotated[Decimal, Field(ge=0, le=MAX_UNIT_PRICE, decimal_places=2, allow_inf_nan=False)]
-
-    @field_validator("unitPrice", mode="before")
-    @classmethod
-    def _no_bool(cls, value):
-        # bool is an int to Python; a price of `true` is a caller bug, not 1.
-        if isinstance(value, bool):
-            raise ValueError("must be a number or a decimal string")
-        return value
+    qty: Annotated[Count, Field(ge=1, le=MAX_QTY)]
+    unitPrice: Annotated[Money, Field(ge=0, le=MAX_UNIT_PRICE, decimal_places=2, allow_inf_nan=False)]
 
 
 class NewOrder(_Strict):
@@ -74,13 +66,15 @@ class NewOrder(_Strict):
     customerId: Identifier
     customerEmail: Email
     items: Annotated[list[OrderItemInput], Field(min_length=1, max_length=MAX_ITEMS)]
-    currency: Annotated[str, StringConstraints(min_length=3, max_length=3)] = "USD"
+    currency: CurrencyCode = "USD"
 
     @field_validator("currency")
     @classmethod
     def _iso_4217(cls, value: str) -> str:
         if value not in CURRENCIES:
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR)")
+            raise PydanticCustomError(
+                INVALID_CURRENCY, "'{value}' is not an ISO 4217 currency code (e.g. USD, EUR)", {"value": value}
+            )
         return value
 
 
@@ -88,7 +82,7 @@ class StatusChange(_Strict):
     """The body of PATCH /orders/{orderId}."""
 
     status: OrderStatus
-    version: Annotated[StrictInt, Field(ge=1)]
+    version: Annotated[Count, Field(ge=1)]
 
 
 class Order(BaseModel):

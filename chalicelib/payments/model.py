@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
+from chalicelib.input_rules import CurrencyCode, Identifier, Money, Timestamp, check_window
 from chalicelib.money import to_wire
-from chalicelib.orders.model import Identifier
 from chalicelib.timestamps import iso
 
 # Up to 12 digits before the point; anything larger is a typo or an attack, not a payment.
@@ -42,24 +34,35 @@ class PaymentStatus(StrEnum):
 
 
 class PaymentEvent(BaseModel):
-    """A payment as published to the payments topic. Sign and currency are business rules (validator)."""
+    """A payment as published to the payments topic. Sign and currency are business rules (validator).
+
+    Validated with ``context={"receivedAt": <aware datetime or timestamp text>}``, ``occurredAt``
+    must also lie in the window around that receipt (``input_rules.check_window``).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     paymentId: Identifier
     orderId: Identifier
-    amount: Annotated[Decimal, Field(max_digits=MAX_DIGITS, decimal_places=2, allow_inf_nan=False)]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    amount: Annotated[Money, Field(max_digits=MAX_DIGITS, decimal_places=2, allow_inf_nan=False)]
+    currency: CurrencyCode
     method: PaymentMethod
-    occurredAt: AwareDatetime
+    occurredAt: Timestamp
 
-    @field_validator("amount", mode="before")
+    @field_validator("occurredAt")
     @classmethod
-    def _exact(cls, value):
-        # A float has already lost exactness and a bool is not an amount: send a decimal string.
-        if isinstance(value, bool | float):
-            raise ValueError('must be a decimal string such as "12.50" (or an integer)')
+    def _within_window(cls, value: datetime, info: ValidationInfo) -> datetime:
+        # Measured from receipt, never from "now": a redelivery or a retry days later sees the
+        # same receipt time and so gives the same verdict.
+        received = (info.context or {}).get("receivedAt")
+        if received is not None:
+            check_window(value, received if isinstance(received, datetime) else datetime.fromisoformat(received))
         return value
+
+    @classmethod
+    def received(cls, raw, received_at: datetime | str) -> PaymentEvent:
+        """``raw`` validated as a payment received at ``received_at`` (window rule included)."""
+        return cls.model_validate(raw, context={"receivedAt": received_at})
 
     def to_message(self) -> dict:
         """The wire form: amount as an exact decimal string, time in UTC."""
@@ -91,7 +94,9 @@ def describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors(include_url=False, include_input=False):
         field = ".".join(str(p) for p in item["loc"]) or "(payment)"
-        parts.append(f"{field}: {'unknown field' if item['type'] == 'extra_forbidden' else item['msg']}")
+        issue = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+        rule = f" [{item['type']}]" if item["type"].isupper() else ""
+        parts.append(f"{field}: {issue}{rule}")
     return "; ".join(parts)
 
 

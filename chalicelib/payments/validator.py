@@ -15,12 +15,12 @@ from chalicelib.payments.state import ValidatedPayment, WorkflowInput, dump
 from chalicelib.payments.task import task
 
 
-def parse(raw) -> PaymentEvent:
-    """The payment in ``raw``; MalformedPayment without a usable id, PaymentRejected if invalid."""
+def parse(raw, received_at: str | None = None) -> PaymentEvent:
+    """The payment in ``raw`` (received at ``received_at``); MalformedPayment without a usable id, PaymentRejected if invalid."""
     if not isinstance(raw, dict) or not isinstance(raw.get("paymentId"), str):
         raise MalformedPayment("the message is not a payment: expected a JSON object with a string paymentId")
     try:
-        return PaymentEvent.model_validate(raw)
+        return PaymentEvent.received(raw, received_at) if received_at else PaymentEvent.model_validate(raw)
     except ValidationError as error:
         if any(e["loc"] == ("paymentId",) for e in error.errors()):
             raise MalformedPayment(f"the message's paymentId is unusable: {describe(error)}") from None
@@ -42,7 +42,7 @@ def check_rules(payment: PaymentEvent) -> None:
 def handle(event: dict, context=None) -> dict:
     """Validate the message; returns the state with the payment in its normal form."""
     state = WorkflowInput.model_validate(event)
-    payment = parse(state.payment)
+    payment = parse(state.payment, state.receivedAt)
     check_rules(payment)
     fields = {**dict(state), "payment": payment, "paymentId": payment.paymentId, "orderId": payment.orderId}
     return dump(ValidatedPayment(**fields))

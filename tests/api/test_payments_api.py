@@ -1,6 +1,7 @@
 """The Payments API through Chalice's test client, on moto in-process."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,13 +13,15 @@ from chalicelib.payments.model import PaymentStatus
 from chalicelib.resource_names import physical_name
 
 JSON = {"Content-Type": "application/json"}
+# occurredAt must be close to the time the API receives it (at most 30 days before).
+OCCURRED = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
 PAYMENT = {
     "paymentId": "pay-1",
     "orderId": "order-1",
     "amount": "40.48",
     "currency": "USD",
     "method": "CARD",
-    "occurredAt": "2026-01-01T10:00:00Z",
+    "occurredAt": OCCURRED.strftime("%Y-%m-%dT%H:%M:%SZ"),
 }
 
 
@@ -51,7 +54,7 @@ def test_post_publishes_the_exact_event_and_answers_202(api, published):
     assert body["paymentId"] == "pay-1"
     assert body["status"] == PaymentStatus.PENDING  # a status of the enum, which GET's outcome then replaces
     assert response.headers["Location"] == "/payments/pay-1"
-    assert published() == [{**PAYMENT, "occurredAt": "2026-01-01T10:00:00.000Z"}]
+    assert published() == [{**PAYMENT, "occurredAt": OCCURRED.strftime("%Y-%m-%dT%H:%M:%S.000Z")}]
 
 
 @pytest.mark.parametrize(

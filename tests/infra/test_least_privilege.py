@@ -344,7 +344,10 @@ def api_scenario(world: dict):
             client.http.post(
                 "/payments",
                 headers=json_headers,
-                body=json.dumps({**payment_state(world["order"])["payment"]}),
+                # occurredAt near receipt: the API refuses payments outside its window before publishing.
+                body=json.dumps(
+                    {**payment_state(world["order"])["payment"], "occurredAt": datetime.now(UTC).isoformat()}
+                ),
             ),
             client.http.get("/payments/p-unknown"),
             client.http.delete(f"/orders/{order_id}"),
