@@ -102,7 +102,7 @@ def test_get_returns_the_record_with_exact_money(api):
         "payment": {**PAYMENT, "paymentId": "pay-2", "currency": "EUR"},
         "paymentId": "pay-2",
         "orderId": "order-1",
-        "receivedAt": "2026-01-01T10:00:00.000Z",
+        "receivedAt": (OCCURRED + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "messageId": "m-1",
     }
     processor.handle(enricher.handle(validator.handle(state)))
