@@ -9,7 +9,7 @@ from pathlib import Path
 
 from infra import build
 from infra.rehearsal import gaps, smoke
-from infra.rehearsal.emulator import MiniStack
+from infra.rehearsal.emulator import EmulatorFailed, MiniStack
 from infra.rehearsal.terraform import (
     OVERRIDE_FILE,
     Terraform,
@@ -76,16 +76,15 @@ class Rehearsal:
         self.report.timings[step] = time.monotonic() - started
 
     def run(self) -> Report:
-        say = print
         architecture = host_architecture()
         step = time.monotonic()
         build.build(self.project, self.stage, self.module, architecture)
         self._timed("build", step)
-        say(f"rehearsal: module for stage {self.stage} ({architecture}) in {self.module}")
+        print(f"rehearsal: module for stage {self.stage} ({architecture}) in {self.module}")
         applied = False
         try:
             self.emulator.start()
-            say(f"rehearsal: MiniStack {self.emulator.version()} on {self.emulator.endpoint}")
+            print(f"rehearsal: MiniStack {self.emulator.version()} on {self.emulator.endpoint}")
             (self.module / OVERRIDE_FILE).write_text(override(self.emulator.endpoint))
             self.report.notes.append(
                 f"{OVERRIDE_FILE} points the provider at the emulator and turns the tables' deletion protection off"
@@ -100,7 +99,7 @@ class Rehearsal:
                 if selection.left_out(gaps.resource_of(a))
             }
             self._timed("plan", step)
-            say(
+            print(
                 f"rehearsal: applying {len(self.report.planned) - len(self.report.left_out)} resources, "
                 f"leaving out {len(self.report.left_out)} known gaps"
             )
@@ -120,7 +119,7 @@ class Rehearsal:
             self.report.smoke = self._smoke()
             self._timed("smoke", step)
             self.report.failures += [f"smoke: {r.name}: {r.detail}" for r in self.report.smoke if not r.ok]
-        except (TerraformFailed, gaps.StaleGapList, OSError, RuntimeError) as exc:
+        except (TerraformFailed, EmulatorFailed, gaps.StaleGapList, OSError) as exc:
             self.report.failures.append(str(exc))
         finally:
             if applied:
