@@ -7,11 +7,14 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 # checkov pins an old boto3, so it lives in its own virtualenv (tests/infra call it from there).
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | cksum | cut -d' ' -f1)
+# MiniStack (the rehearsal's emulator) pins botocore exactly, so it too lives in its own virtualenv.
+REHEARSE_VENV := .venv-rehearse
+REHEARSE_STAMP := $(REHEARSE_VENV)/.installed-$(shell cat requirements-rehearse.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
 # The embedded AWS's port, as `make dev` uses it (local_runtime reads the same variable).
 LOCAL_AWS_PORT ?= 4566
 
-.PHONY: dev aws test lint format clean package bench redrive-payments
+.PHONY: dev aws test lint format clean package bench redrive-payments rehearse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +26,16 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-checkov.txt
 	@rm -f $(CHECKOV_VENV)/.installed-* && touch $@
 
+$(REHEARSE_STAMP): requirements-rehearse.txt
+	@test -x $(REHEARSE_VENV)/bin/python || $(PYTHON) -m venv $(REHEARSE_VENV)
+	$(REHEARSE_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-rehearse.txt
+	@rm -f $(REHEARSE_VENV)/.installed-* && touch $@
+
 package: $(STAMP) ## Terraform root module for STAGE (default dev) in build/terraform; BACKEND=s3 for remote state
 	$(BIN)/python -m infra.build --stage $(STAGE) --out build/terraform $(if $(BACKEND),--backend $(BACKEND))
+
+rehearse: $(STAMP) $(REHEARSE_STAMP) ## Apply the module for STAGE to MiniStack on loopback, smoke-test, destroy
+	$(BIN)/python -m infra.rehearsal --stage $(STAGE)
 
 dev: $(STAMP) ## Embedded AWS + local runtime + API on 127.0.0.1:8000, until Ctrl-C
 	$(BIN)/python -m local_runtime up

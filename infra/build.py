@@ -18,6 +18,7 @@ so checkov and our reference checks would see Chalice's uncorrected resources; C
 also has to be read anyway to learn which functions, queues and topics app.py defines.
 
 Usage: python -m infra.build [--stage dev] [--project-dir .] [--out build/terraform] [--backend s3]
+       [--architecture x86_64]
 """
 
 from __future__ import annotations
@@ -107,15 +108,39 @@ def chalice_package(project: Path, stage: str, out: Path) -> dict:
     return json.loads((out / "chalice.tf.json").read_text())
 
 
+def project_for_architecture(project: Path, architecture: str, tmp: Path) -> Path:
+    """A copy of the Chalice project whose config asks for ``architecture``.
+
+    Chalice picks the wheels it packages by the config's ``lambda_architecture``; its CLI has no flag for it.
+    """
+    copy = tmp / "project"
+    copy.mkdir()
+    for name in ("app.py", "requirements.txt", "chalicelib", "vendor"):
+        source = project / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.is_file():
+            shutil.copy(source, copy / name)
+    # Policy files and other settings stay; only the config's architecture changes.
+    shutil.copytree(project / ".chalice", copy / ".chalice", ignore=shutil.ignore_patterns("deployments", "venv"))
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    config["lambda_architecture"] = architecture
+    (copy / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
+    return copy
+
+
 class Module:
     """Chalice's export being corrected, plus what the build learns from it."""
 
-    def __init__(self, export: dict, topology: dict, settings: dict, prefix: str, project: Path) -> None:
+    def __init__(
+        self, export: dict, topology: dict, settings: dict, prefix: str, project: Path, architecture: str = "arm64"
+    ) -> None:
         self.export = export
         self.topology = topology
         self.settings = settings
         self.prefix = prefix
         self.project = project
+        self.architecture = architecture
         self.resources: dict = export.get("resource", {})
         self.functions: dict = self.resources.get("aws_lambda_function", {})
         self.async_invoked: set[str] = set()
@@ -340,7 +365,7 @@ class Module:
         for fn, spec in self.functions.items():
             comments = [f"checkov:skip={check}:{reason}" for check, reason in FUNCTION_SKIPS.items()]
             spec["role"] = ref(f"aws_iam_role.{fn}.arn")
-            spec["architectures"] = ["arm64"]
+            spec["architectures"] = [self.architecture]
             # Lambda encrypts the environment with our key instead of the AWS managed one.
             spec["kms_key_arn"] = ref("aws_kms_key.main.arn")
             spec["tracing_config"] = {"mode": Expr('var.tracing_enabled ? "Active" : "PassThrough"')}
@@ -509,8 +534,12 @@ class Module:
         return "\n".join(out)
 
 
-def build(project: Path, stage: str, out: Path, *, backend: str | None = None) -> Module:
+def build(
+    project: Path, stage: str, out: Path, *, backend: str | None = None, architecture: str | None = None
+) -> Module:
+    """``architecture`` (arm64, x86_64) overrides the config's, e.g. to run the functions on this host."""
     config = json.loads((project / ".chalice" / "config.json").read_text())
+    architecture = architecture or config.get("lambda_architecture", "arm64")
     try:
         prefix = config["stages"][stage]["environment_variables"]["RESOURCE_PREFIX"]
     except KeyError as exc:
@@ -518,8 +547,11 @@ def build(project: Path, stage: str, out: Path, *, backend: str | None = None) -
     topology = load_yaml(project / "infra" / "topology.yaml")
     settings = load_yaml(project / "infra" / "functions.yaml")
     with tempfile.TemporaryDirectory() as tmp:
-        export = chalice_package(project, stage, Path(tmp) / "chalice")
-        module = Module(export, topology, settings, prefix, project)
+        packaged = project
+        if architecture != config.get("lambda_architecture", "arm64"):
+            packaged = project_for_architecture(project, architecture, Path(tmp))
+        export = chalice_package(packaged, stage, Path(tmp) / "chalice")
+        module = Module(export, topology, settings, prefix, project, architecture)
         module.correct()
         if out.exists():
             shutil.rmtree(out)
@@ -550,9 +582,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "build" / "terraform")
     parser.add_argument("--backend", choices=["s3"], help="keep state remotely (partial configuration)")
+    parser.add_argument(
+        "--architecture", choices=["arm64", "x86_64"], help="Lambda architecture (default: .chalice/config.json's)"
+    )
     args = parser.parse_args(argv)
     try:
-        module = build(args.project_dir.resolve(), args.stage, args.out.resolve(), backend=args.backend)
+        module = build(
+            args.project_dir.resolve(),
+            args.stage,
+            args.out.resolve(),
+            backend=args.backend,
+            architecture=args.architecture,
+        )
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import zipfile
 
 import pytest
 
@@ -106,3 +109,26 @@ def test_stream_mapping_without_declared_failure_handling_is_refused():
     topo = {**topology.load(), "stream_mappings": {}}
     with pytest.raises(BuildError, match="on_failure"):
         _module(_export(aws_lambda_event_source_mapping={"m": mapping}), topo)._event_source_mappings()
+
+
+def test_architecture_option_changes_functions_and_packaged_wheels(tmp_path, module_dir):
+    """`python -m infra.build --architecture x86_64` builds what runs on an x86_64 host; the default stays arm64."""
+    out = tmp_path / "x86"
+    subprocess.run(
+        [sys.executable, "-m", "infra.build", "--stage", "dev", "--out", str(out), "--architecture", "x86_64"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+    )
+    chalice = (out / "chalice.tf").read_text()
+    architectures = re.findall(r'architectures\s+= \["(\w+)"\]', chalice)
+    assert len(architectures) == chalice.count('resource "aws_lambda_function"') > 0
+    assert set(architectures) == {"x86_64"}
+
+    def native_libraries(module):
+        names = zipfile.ZipFile(module / "deployment.zip").namelist()
+        return [n for n in names if n.startswith("pydantic_core/") and n.endswith(".so")]
+
+    assert native_libraries(out) and all("x86_64" in n for n in native_libraries(out))
+    assert [n for n in native_libraries(module_dir) if "aarch64" in n], "the default build stays arm64"
+    assert json.loads((PROJECT / ".chalice" / "config.json").read_text())["lambda_architecture"] == "arm64"
