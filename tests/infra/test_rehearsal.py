@@ -36,6 +36,9 @@ def test_rest_api_is_a_known_gap_and_what_needs_it_is_left_out(initialised):
     assert selection.blocked == {
         "aws_api_gateway_deployment.rest_api": "aws_api_gateway_rest_api.rest_api",
         "aws_lambda_permission.rest_api_invoke": "aws_api_gateway_rest_api.rest_api",
+        "aws_api_gateway_stage.api": "aws_api_gateway_rest_api.rest_api",
+        "aws_api_gateway_method_settings.api": "aws_api_gateway_rest_api.rest_api",
+        "aws_api_gateway_gateway_response.api_error": "aws_api_gateway_rest_api.rest_api",
     }
     # Everything else is applied, including what the gap itself needs (the API's function).
     assert set(selection.targets) == graph.resources - set(selection.gaps) - set(selection.blocked)
