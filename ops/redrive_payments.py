@@ -69,13 +69,23 @@ def republish(sqs, sns, queue_url: str, topic_arn: str) -> Redrive:
                 held.append(message["ReceiptHandle"])
                 continue
             if payment_id not in result.republished:
-                sns.publish(TopicArn=topic_arn, Message=json.dumps(failure["payment"]))
+                sns.publish(TopicArn=topic_arn, Message=json.dumps(failure["payment"]), **_first_receipt(failure))
                 result.republished[payment_id] = failure.get("execution", "")
             # Deleted only now that the payment is back on the topic; a duplicate of it goes too.
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     for handle in held:
         sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
     return result
+
+
+def _first_receipt(failure: dict) -> dict:
+    """The message attribute that keeps the payment's first receipt time (the trigger prefers it)."""
+    from chalicelib.payments.trigger import RECEIVED_AT_ATTRIBUTE
+
+    if not isinstance(failure.get("receivedAt"), str):
+        return {}
+    value = {"DataType": "String", "StringValue": failure["receivedAt"]}
+    return {"MessageAttributes": {RECEIVED_AT_ATTRIBUTE: value}}
 
 
 def await_outcomes(result: Redrive, read_record, timeout: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from chalicelib.aws.workflows import start_execution
@@ -25,11 +26,28 @@ def workflow_input(sns: dict) -> dict:
         payment=payment,
         paymentId=usable_payment_id(payment),
         orderId=order_id if isinstance(order_id, str) else None,
-        receivedAt=sns["Timestamp"],
+        receivedAt=received_at(sns),
         messageId=sns["MessageId"],
     )
     # Decimals become strings here: JSON numbers would turn them into floats downstream.
     return json.loads(json.dumps(dump(state), default=str))
+
+
+# A redrive republishes a payment with the time it was first received, so the occurredAt window
+# (measured from receipt) gives the same verdict as the first time.
+RECEIVED_AT_ATTRIBUTE = "receivedAt"
+
+
+def received_at(sns: dict) -> str:
+    """When the payment was first received: the redrive's attribute if earlier, else the topic's timestamp."""
+    timestamp = sns["Timestamp"]
+    original = ((sns.get("MessageAttributes") or {}).get(RECEIVED_AT_ATTRIBUTE) or {}).get("Value")
+    try:
+        if original and datetime.fromisoformat(original) <= datetime.fromisoformat(timestamp):
+            return original
+    except ValueError:
+        pass  # not a timestamp: the topic's own receipt time stands
+    return timestamp
 
 
 def execution_name(payment_id: str | None) -> str:

@@ -93,3 +93,28 @@ def test_the_stage_names_the_resources(monkeypatch):
     assert physical_name("payments-dlq") == "orders-platform-local-payments-dlq"
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"  # what the caller set wins
     assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"  # the stage's, where the caller set none
+
+
+def test_a_redriven_payment_keeps_its_first_receipt_time(queues):
+    # The occurredAt window is measured from receipt: a redrive days later must not move it.
+    from chalicelib.payments.trigger import workflow_input
+
+    sqs, sns, dlq, topic, _, _ = queues
+    wrapped = sqs.create_queue(QueueName="wrapped")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=wrapped, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)  # the SNS envelope, as the trigger sees it
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(failure("p-3")))
+    redrive_payments.republish(sqs, sns, dlq, topic)
+    envelope = json.loads(sqs.receive_message(QueueUrl=wrapped)["Messages"][0]["Body"])
+    attributes = {k: {"Type": v["Type"], "Value": v["Value"]} for k, v in envelope["MessageAttributes"].items()}
+    assert workflow_input({**envelope, "MessageAttributes": attributes})["receivedAt"] == "2026-01-01T00:00:00Z"
+
+
+def test_a_receipt_time_later_than_the_topics_own_is_ignored():
+    from chalicelib.payments.trigger import received_at
+
+    sns = {"Timestamp": "2026-01-02T00:00:00.000Z", "MessageAttributes": {}}
+    later = {"receivedAt": {"Type": "String", "Value": "2026-01-03T00:00:00Z"}}
+    assert received_at({**sns, "MessageAttributes": later}) == "2026-01-02T00:00:00.000Z"
+    assert received_at({**sns, "MessageAttributes": {"receivedAt": {"Value": "junk"}}}) == sns["Timestamp"]
+    assert received_at(sns) == sns["Timestamp"]
