@@ -24,11 +24,12 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 package: $(STAMP) ## Terraform root module for STAGE (default dev) in build/terraform
 	$(BIN)/python -m infra.build --stage $(STAGE) --out build/terraform
 
+# FRESH=1 starts from empty; otherwise the data of the last run (.local-state/) comes back.
 dev: $(STAMP) ## Embedded AWS + local runtime + API on 127.0.0.1:8000, until Ctrl-C
-	$(BIN)/python -m local_runtime up
+	LOCAL_FRESH=$(FRESH) $(BIN)/python -m local_runtime up
 
 aws: $(STAMP) ## Only the embedded AWS (127.0.0.1:4566) with tables, for `chalice local --stage local`
-	$(BIN)/python -m local_runtime aws
+	LOCAL_FRESH=$(FRESH) $(BIN)/python -m local_runtime aws
 
 test: $(STAMP) $(CHECKOV_STAMP) lint ## Every test
 	$(BIN)/python -m pytest -q

@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 
 # One module per concern; each has an `install()` that is safe to call once per process.
-PATCHES: tuple[str, ...] = ()
+PATCHES: tuple[str, ...] = (
+    "dynamodb_atomic_writes",
+    "persistence",
+)
 
 
 def install_all() -> None:
