@@ -92,12 +92,17 @@ class ApiServer:
         self._local.server.gate = _Gate()
         self._thread = threading.Thread(target=self._local.server.serve_forever, name="api", daemon=True)
 
+    @property
+    def port(self) -> int:
+        return self._local.server.server_address[1]
+
     def start(self) -> None:
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> int:
         """Returns how many requests were still running when ``timeout`` ran out."""
         server = self._local.server
-        server.shutdown()  # no more accept() calls
+        if self._thread.is_alive():
+            server.shutdown()  # no more accept() calls
         server.socket.close()  # new connections are refused from here on
         return server.gate.close(timeout)

@@ -57,12 +57,13 @@ def _parse_rule(text: str) -> tuple[str, _Rule]:
     if when not in (BEFORE, AFTER, EITHER):
         raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r}: when is before, after or either, not {when!r}")
     amount = amount.strip()
-    if amount.endswith("%"):
-        rate = float(amount[:-1]) / 100
-        if not 0 <= rate <= 1:
-            raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r}: a rate is between 0% and 100%")
-        return function.strip(), _Rule(None, rate, error_type.strip() or None, when)
-    return function.strip(), _Rule(int(amount), None, error_type.strip() or None, when)
+    try:
+        count, rate = (None, float(amount[:-1]) / 100) if amount.endswith("%") else (int(amount), None)
+    except ValueError:
+        raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r}: the amount is a count (2) or a rate (10%)") from None
+    if rate is not None and not 0 <= rate <= 1:
+        raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r}: a rate is between 0% and 100%")
+    return function.strip(), _Rule(count, rate, error_type.strip() or None, when)
 
 
 class FaultInjector:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-# One module per concern; each has an `install()` that is safe to call once per process.
+# One module per concern; each has an `install()` that is safe to call once per process,
+# and may have a `stop()` the server calls as it stops (persistence saves there).
 PATCHES: tuple[str, ...] = (
     "dynamodb_atomic_writes",
     "persistence",
@@ -14,3 +15,10 @@ PATCHES: tuple[str, ...] = (
 def install_all() -> None:
     for name in PATCHES:
         importlib.import_module(f"{__name__}.{name}").install()
+
+
+def stop_all() -> None:
+    for name in PATCHES:
+        stop = getattr(importlib.import_module(f"{__name__}.{name}"), "stop", None)
+        if stop is not None:
+            stop()

@@ -1,14 +1,13 @@
 """The embedded AWS keeps its data across restarts: moto's backends pickled to a state file.
 
 Restored at startup unless LOCAL_FRESH is set; saved on a graceful stop (SIGTERM from the
-stack) and every LOCAL_SAVE_SECONDS (default 10) while anything changed, so a SIGKILL loses
+stack, see stop()) and every LOCAL_SAVE_SECONDS (default 10) while anything changed, so a SIGKILL loses
 at most the last interval. The file is written aside and renamed: a crash mid-save leaves
 the previous one whole. moto has no persistence of its own (its snapshot API is a reset).
 """
 
 from __future__ import annotations
 
-import atexit
 import importlib
 import io
 import logging
@@ -121,5 +120,10 @@ def install() -> None:
     every = float(os.environ.get("LOCAL_SAVE_SECONDS", "10"))
     if every > 0:
         threading.Thread(target=_save_periodically, args=(path, every), name="state-saver", daemon=True).start()
-    # moto's server turns SIGTERM into SystemExit in the main thread, which runs atexit.
-    atexit.register(_save_quietly, path)
+
+
+def stop() -> None:
+    """The graceful stop's save (SIGTERM from the stack); emulator_server calls it."""
+    path = state_path()
+    if path is not None:
+        _save_quietly(path)
