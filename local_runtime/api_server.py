@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
@@ -43,6 +44,19 @@ class _Gate:
 class _Server(ThreadedHTTPServer):
     # Chalice's server inherits socketserver's backlog of 5: a burst of 20 connections is reset.
     request_queue_size = 256
+    pool_size = 64
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool = ThreadPoolExecutor(self.pool_size, thread_name_prefix="api")
+
+    def process_request(self, request, client_address) -> None:
+        # Pooled threads, not a new one per connection: handlers keep per-thread boto3
+        # resources (chalicelib/aws/clients.py), which cost ~100 ms of CPU each to build.
+        self._pool.submit(self.process_request_thread, request, client_address)
+
+    def close_pool(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _RequestHandler(ChaliceRequestHandler):
@@ -50,6 +64,8 @@ class _RequestHandler(ChaliceRequestHandler):
 
     http_log = False
     _admitted = False
+    # An idle kept-alive connection gives its pooled thread back after this long.
+    timeout = 5
 
     def parse_request(self) -> bool:
         if not super().parse_request():
@@ -105,4 +121,6 @@ class ApiServer:
         if self._thread.is_alive():
             server.shutdown()  # no more accept() calls
         server.socket.close()  # new connections are refused from here on
-        return server.gate.close(timeout)
+        unfinished = server.gate.close(timeout)
+        server.close_pool()
+        return unfinished

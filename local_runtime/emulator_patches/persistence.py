@@ -56,7 +56,8 @@ def snapshot(attempts: int = 5) -> bytes:
 
 
 def _snapshot() -> bytes:
-    with backend_lock, write_lock:
+    # write_lock first: a DynamoDB write holds it and may then take backend_lock (same order, no deadlock).
+    with write_lock, backend_lock:
         state = {}
         for backends in list(BackendDict._instances):
             name = _name_of(backends)
