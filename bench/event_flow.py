@@ -12,6 +12,7 @@ import collections
 import logging
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime
@@ -73,7 +74,9 @@ def main() -> int:
     args = parser.parse_args()
 
     botocore.client.BaseClient._make_api_call = _counting
-    stack = LocalStack(Settings(aws_port=free_port(), api_port=free_port()))
+    # Its own empty state folder: a benchmark neither reads nor overwrites the developer's data.
+    state_dir = Path(tempfile.mkdtemp(prefix="bench-state-"))
+    stack = LocalStack(Settings(aws_port=free_port(), api_port=free_port(), state_dir=state_dir))
     logging.basicConfig(level=logging.WARNING)
     stack.start()
     api = f"http://127.0.0.1:{stack.settings.api_port}"
