@@ -87,7 +87,7 @@ def drive(stack) -> dict:
         "payments": payments,
         "watch": watch,
         "started": started,
-        "notices": [],
+        "notices": {},
     }
 
 
@@ -174,13 +174,13 @@ def consumer_figures(run: dict) -> dict:
     dead_ids = {oid for oid in ids if any(oid in m["Body"] for m in dead)}
     reserved = items(stack, "order#", "fulfilment")
     outbox = {pk: item for pk, item in items(stack, f"customer#cust-{run['run_id']}-", "outbox-count").items()}
-    run["notices"] += [
-        json.loads(m["Body"])
-        for m in stack.client("sqs")
-        .receive_message(QueueUrl=run["watch"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        .get("Messages", [])
-    ]
-    noticed = [n["MessageAttributes"]["orderId"]["Value"] for n in run["notices"]]
+    sqs = stack.client("sqs")
+    while batch := sqs.receive_message(QueueUrl=run["watch"], MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            notice = json.loads(message["Body"])
+            run["notices"][notice["MessageId"]] = notice  # one per SNS publish, whatever SQS redelivers
+            sqs.delete_message(QueueUrl=run["watch"], ReceiptHandle=message["ReceiptHandle"])
+    noticed = [n["MessageAttributes"]["orderId"]["Value"] for n in run["notices"].values()]
     effects = {
         "order_processor": {oid for oid in ids if f"order#{oid}" in reserved},
         "user_notification": {o["orderId"] for o in run["orders"] if f"customer#{o['customerId']}" in outbox},
@@ -197,6 +197,7 @@ def consumer_figures(run: dict) -> dict:
     return {
         "effects": {name: len(done) for name, done in effects.items()},
         "dead_lettered": len(dead_ids),
+        "dlq_messages": {q: [m["queue"] for m in dead].count(q) for q in {m["queue"] for m in dead}},
         "lost": {name: ids for name, ids in lost.items() if ids},
         "duplicated": duplicated,
         "dead": dead,
