@@ -39,17 +39,18 @@ class Schedule(Worker):
     def __init__(self, invoker: Invoker, function: str, expression: str, rule_arn: str) -> None:
         super().__init__(f"schedule:{function}")
         self.invoker, self.function, self.expression, self.rule_arn = invoker, function, expression, rule_arn
-        self.next_at = next_fire(expression, datetime.now(UTC))
-        self.last_fired: datetime | None = None
+        # Every time the expression matched up to here has been fired (or was before we watched).
+        self.fired_through = datetime.now(UTC)
+        self.next_at = next_fire(expression, self.fired_through)
 
     def position(self) -> dict:
-        return {"lastFired": self.last_fired.isoformat()} if self.last_fired else {}
+        return {"firedThrough": self.fired_through.isoformat()}
 
     def resume(self, position: dict) -> None:
-        """Continue from the last fire before a restart: a time missed while down fires once."""
-        if position.get("lastFired"):
-            self.last_fired = datetime.fromisoformat(position["lastFired"])
-            self.next_at = next_fire(self.expression, self.last_fired)
+        """Continue where the last run left off: a time missed while down fires once, at start."""
+        if position.get("firedThrough"):
+            self.fired_through = datetime.fromisoformat(position["firedThrough"])
+            self.next_at = next_fire(self.expression, self.fired_through)
 
     def poll(self) -> bool:
         now = datetime.now(UTC)
@@ -57,7 +58,7 @@ class Schedule(Worker):
             self.sleep(min(1.0, (self.next_at - now).total_seconds()))
             return True
         self.fire(self.next_at)
-        self.last_fired = self.next_at
+        self.fired_through = max(self.next_at, now)
         # From now, not from the missed time: a stack down for days catches up once, not per day.
         self.next_at = next_fire(self.expression, max(self.next_at, now))
         return True

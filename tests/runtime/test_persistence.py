@@ -35,10 +35,10 @@ def test_a_snapshot_restores_tables_queued_messages_and_the_archive(aws):
 
 def test_positions_round_trip_through_the_state_folder(aws, tmp_path):
     schedule = Schedule(invoker=None, function="daily_report", expression="cron(0 9 * * ? *)", rule_arn="arn")
-    schedule.last_fired = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    schedule.fired_through = datetime(2026, 1, 1, 9, tzinfo=UTC)
     positions.save(tmp_path, [schedule])
     assert json.loads((tmp_path / positions.FILE).read_text()) == {
-        "schedule:daily_report": {"lastFired": "2026-01-01T09:00:00+00:00"}
+        "schedule:daily_report": {"firedThrough": "2026-01-01T09:00:00+00:00"}
     }
     again = Schedule(invoker=None, function="daily_report", expression="cron(0 9 * * ? *)", rule_arn="arn")
     assert positions.resume(tmp_path, [again]) == 1
@@ -56,7 +56,7 @@ def test_a_schedule_down_for_days_catches_up_once(monkeypatch):
             fired.append(event["time"])
 
     schedule = Schedule(Invoker(), "daily_report", "cron(0 9 * * ? *)", "arn")
-    schedule.resume({"lastFired": "2020-01-01T09:00:00+00:00"})
+    schedule.resume({"firedThrough": "2020-01-01T09:00:00+00:00"})
     schedule.poll()
     assert len(fired) == 1
     assert schedule.next_at > datetime.now(UTC)
