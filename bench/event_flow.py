@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import collections
 import logging
+import shutil
 import statistics
 import sys
 import tempfile
@@ -132,6 +133,7 @@ def main() -> int:
         used = snapshot() - start_counts
     finally:
         stack.stop()
+        shutil.rmtree(state_dir, ignore_errors=True)
         botocore.client.BaseClient._make_api_call = _original
 
     values = sorted(latencies.values())
