@@ -37,11 +37,12 @@ package: $(STAMP) ## Terraform root module for STAGE (default dev) in build/terr
 rehearse: $(STAMP) $(REHEARSE_STAMP) ## Apply the module for STAGE to MiniStack on loopback, smoke-test, destroy
 	$(BIN)/python -m infra.rehearsal --stage $(STAGE)
 
+# FRESH=1 starts from empty; otherwise the data of the last run (.local-state/) comes back.
 dev: $(STAMP) ## Embedded AWS + local runtime + API on 127.0.0.1:8000, until Ctrl-C
-	$(BIN)/python -m local_runtime up
+	LOCAL_FRESH=$(FRESH) $(BIN)/python -m local_runtime up
 
 aws: $(STAMP) ## Only the embedded AWS (127.0.0.1:4566) with tables, for `chalice local --stage local`
-	$(BIN)/python -m local_runtime aws
+	LOCAL_FRESH=$(FRESH) $(BIN)/python -m local_runtime aws
 
 redrive-payments: $(STAMP) ## Run the local stack's FAILED payments again (payments DLQ -> topic); AWS: see README
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_AWS_PORT) $(BIN)/python -m ops.redrive_payments --stage local

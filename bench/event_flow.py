@@ -14,8 +14,10 @@ import collections
 import json
 import logging
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -126,7 +128,9 @@ def order_body(i: int, customer: str) -> dict:
 def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) -> dict:
     botocore.client.BaseClient._make_api_call = _counting
     calls.clear()
-    stack = LocalStack(Settings(aws_port=free_port(), api_port=free_port()))
+    # Its own empty state folder: a benchmark neither reads nor overwrites the developer's data.
+    state_dir = Path(tempfile.mkdtemp(prefix="bench-state-"))
+    stack = LocalStack(Settings(aws_port=free_port(), api_port=free_port(), state_dir=state_dir))
     stack.start()
     api = f"http://127.0.0.1:{stack.settings.api_port}"
     dynamodb = uncounted_client("dynamodb")
@@ -177,6 +181,7 @@ def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) ->
         window = batch_window_ms(stack.app)
     finally:
         stack.stop()
+        shutil.rmtree(state_dir, ignore_errors=True)
         botocore.client.BaseClient._make_api_call = _original
 
     values = sorted(latencies.values())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
-import threading
 from datetime import datetime
 
 from local_runtime.stack import LocalStack, Settings
@@ -21,10 +21,9 @@ def _serve(settings: Settings, everything: bool) -> int:
     except topology_check.InvalidTopology as error:
         logging.getLogger("local").error("not starting: AWS would reject %s:\n%s", topology.TOPOLOGY_FILE, error)
         return 2
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     stack = LocalStack(settings, with_api=everything)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stack.done.set())
     try:
         stack.start()
     except OSError as error:
@@ -32,10 +31,10 @@ def _serve(settings: Settings, everything: bool) -> int:
         stack.stop()
         return 1
     print("ready: press Ctrl-C to stop", flush=True)
-    stop.wait()
+    stack.done.wait()
     stack.stop()
     print("stopped", flush=True)
-    return 0
+    return stack.exit_code
 
 
 def _fire(settings: Settings, function: str, at: str | None) -> int:
@@ -43,6 +42,7 @@ def _fire(settings: Settings, function: str, at: str | None) -> int:
     from chalice.app import ScheduledEventConfig
 
     from chalicelib.aws import clients
+    from local_runtime import faults
     from local_runtime.emulator import point_boto3_at
     from local_runtime.invoke import Invoker
     from local_runtime.schedules import Schedule
@@ -55,7 +55,7 @@ def _fire(settings: Settings, function: str, at: str | None) -> int:
     if function not in schedules:
         print(f"no scheduled function {function!r}; scheduled: {', '.join(sorted(schedules)) or 'none'}")
         return 2
-    invoker = Invoker(app, config.app_name, settings.stage)
+    invoker = Invoker(app, config.app_name, settings.stage, faults=faults.from_env(os.environ))
     schedule = Schedule(invoker, function, schedules[function].schedule_expression, invoker.schedule_rule_arn(function))
     result = schedule.fire(datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None)
     print(json.dumps(result, indent=2, default=str))

@@ -9,24 +9,42 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import requests
 
 from local_runtime.topology import PROJECT_DIR
 
+log = logging.getLogger("local")
 READY_TIMEOUT_SECONDS = 30
+# A graceful stop saves every table and queue first (emulator_patches/persistence.py).
+STOP_TIMEOUT_SECONDS = 30
 
 
 class EmbeddedAws:
     """moto's server on loopback, configured for in-process execution (no Docker)."""
 
-    def __init__(self, host: str, port: int, lambda_port: int | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        lambda_port: int | None = None,
+        *,
+        state_dir: Path | None = None,
+        fresh: bool = False,
+        on_death: Callable[[int], None] | None = None,
+    ) -> None:
         self.host, self.port = host, port
+        self.state_dir, self.fresh, self.on_death = state_dir, fresh, on_death
+        self._stopping = threading.Event()
         self.endpoint = f"http://{host}:{port}"
         # moto's Step Functions call Lambda's Invoke on localhost:$MOTO_PORT; pointing it at
         # the runtime's Invoke endpoint runs the tasks in our process (see lambda_endpoint.py).
@@ -36,12 +54,17 @@ class EmbeddedAws:
     def start(self) -> None:
         env = {**os.environ, "MOTO_PORT": str(self._lambda_port or self.port)}
         env.pop("AWS_ENDPOINT_URL", None)
+        env.pop("LOCAL_STATE_DIR", None)
+        if self.state_dir is not None:
+            env["LOCAL_STATE_DIR"] = str(self.state_dir)
+        env["LOCAL_FRESH"] = "1" if self.fresh else "0"
         self._process = subprocess.Popen(
             [sys.executable, "-m", "local_runtime.emulator_server", "-H", self.host, "-p", str(self.port)],
             env=env,
             cwd=PROJECT_DIR,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            # Its own log (state restored and saved) joins the console; werkzeug's is silenced there.
+            stderr=None,
             # Ctrl-C reaches the terminal's process group; moto must outlive the workers polling
             # it and stop when stop() says so, or each in-flight poll ends in a traceback.
             # (moto installs its own SIGINT handler, so ignoring the signal is not enough.)
@@ -49,6 +72,7 @@ class EmbeddedAws:
             preexec_fn=_die_with_parent,
         )
         self._wait_ready()
+        threading.Thread(target=self._watch, name="emulator-watch", daemon=True).start()
         # Settings switch moto's storage backends, so they go in before any resource exists.
         requests.post(
             f"{self.endpoint}/moto-api/config",
@@ -68,15 +92,35 @@ class EmbeddedAws:
                 time.sleep(0.1)
         raise OSError(f"moto's server did not answer on {self.endpoint} within {READY_TIMEOUT_SECONDS} s")
 
+    def _watch(self) -> None:
+        """Say at once, in one line, when the child dies without being asked to."""
+        code = self._process.wait()
+        if self._stopping.is_set():
+            return
+        log.error("embedded AWS (moto, pid %d) died: %s", self._process.pid, describe_exit(code))
+        if self.on_death is not None:
+            self.on_death(code)
+
     def stop(self) -> None:
+        self._stopping.set()
         if self._process is None or self._process.poll() is not None:
             return
-        self._process.terminate()
+        self._process.terminate()  # SIGTERM: the emulator saves its state, then exits
         try:
-            self._process.wait(timeout=10)
+            self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
+            log.error("embedded AWS did not stop in %d s; killed (state: its last periodic save)", STOP_TIMEOUT_SECONDS)
             self._process.kill()
             self._process.wait()
+
+
+def describe_exit(code: int) -> str:
+    """``exit code 1`` or ``killed by SIGKILL`` (Popen's negative return codes are signals)."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+        return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 def _die_with_parent() -> None:

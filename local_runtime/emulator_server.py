@@ -7,16 +7,43 @@ AWS in a way the local stack must not; each is installed before the server start
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import traceback
 
 from moto import server
 
-from local_runtime.emulator_patches import install_all
+from local_runtime.emulator_patches import install_all, stop_all
+
+
+def _console_log() -> None:
+    """Our patches' lines (state restored, saved) reach the stack's console; moto's own chatter does not."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)-8s %(message)s", datefmt="%H:%M:%S"))
+    ours = logging.getLogger("emulator")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
 def main(argv: list[str] | None = None) -> None:
+    _console_log()
     install_all()
-    server.main(argv if argv is not None else sys.argv[1:])
+    code = 0
+    try:
+        server.main(argv if argv is not None else sys.argv[1:])
+    except SystemExit as stop:  # moto turns SIGTERM and SIGINT into this
+        code = stop.code if isinstance(stop.code, int) else 0
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        stop_all()
+    # Now, not after the workflow threads moto leaves running (up to their retries' backoff).
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from local_runtime import trace
+from local_runtime.faults import AFTER, FaultInjector
 
 DEFAULT_TIMEOUT_MS = 30_000
 
@@ -32,15 +33,25 @@ class FunctionError(Exception):
     """The handler raised: Lambda reports this as an Unhandled function error."""
 
     def __init__(self, function: str, error: BaseException) -> None:
-        super().__init__(f"{function}: {type(error).__name__}: {error}")
+        super().__init__(f"{function}: {getattr(error, 'error_type', type(error).__name__)}: {error}")
         self.function, self.error = function, error
 
 
 class Invoker:
     """Invokes the loaded app's handlers by their Chalice function name."""
 
-    def __init__(self, app, app_name: str, stage: str, region: str = "us-east-1", account: str = "123456789012"):
+    def __init__(
+        self,
+        app,
+        app_name: str,
+        stage: str,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        faults: FaultInjector | None = None,
+    ):
         self.app = app
+        # Every delivery calls invoke(), so this one injector covers them all.
+        self.faults = faults or FaultInjector()
         self._prefix = f"{app_name}-{stage}"
         self._region, self._account = region, account
 
@@ -71,16 +82,29 @@ class Invoker:
             _deadline=time.monotonic() + DEFAULT_TIMEOUT_MS / 1000,
         )
         handler = self.app.handler_map[function]
+        fault = self.faults.decide(function)
         started = time.perf_counter()
         try:
+            if fault and fault.when != AFTER:
+                raise fault.error()
             result = handler(event, context)
+            if fault:
+                raise fault.error()
         except Exception as error:
-            if traced:
-                trace.delivery(source, function, records, "error", _ms(started), f"{type(error).__name__}: {error}")
+            # Injected faults are always traced: a test reading the trace must see every one.
+            if traced or fault:
+                trace.delivery(source, function, records, "error", _ms(started), _describe(error))
             raise FunctionError(function, error) from error
         if traced:
             trace.delivery(source, function, records, _outcome(result), _ms(started))
         return result
+
+
+def _describe(error: Exception) -> str:
+    error_type = getattr(error, "error_type", type(error).__name__)
+    if getattr(error, "when", None):
+        return f"{error_type}: fault {error} (LOCAL_LAMBDA_FAULTS)"
+    return f"{error_type}: {error}"
 
 
 def _ms(started: float) -> float:

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 import requests
 
-from local_runtime import trace
+from local_runtime.faults import FaultInjector
 from local_runtime.invoke import FunctionError, Invoker
 
 log = logging.getLogger("lambda")
@@ -31,38 +31,15 @@ _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$"
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "content-encoding"}
 
 
-class Faults:
-    """Injected transient failures: the first N invocations of a function fail as Lambda would.
-
-    Configured by LOCAL_LAMBDA_FAULTS, e.g. ``payment_processor=2`` or
-    ``payment_processor=1:PaymentTransientError`` (default error: Lambda.ServiceException,
-    which Step Functions reports when the Lambda service itself fails).
-    """
-
-    def __init__(self, spec: str = "") -> None:
-        self._left: dict[str, list] = {}
-        self._lock = threading.Lock()
-        for part in filter(None, (p.strip() for p in spec.split(","))):
-            function, _, rest = part.partition("=")
-            count, _, error_type = rest.partition(":")
-            self._left[function.strip()] = [int(count), error_type or "Lambda.ServiceException"]
-
-    def take(self, function: str) -> str | None:
-        """The error type to fail this invocation with, or None to run it."""
-        with self._lock:
-            entry = self._left.get(function)
-            if not entry or entry[0] <= 0:
-                return None
-            entry[0] -= 1
-            return entry[1]
+# The count-before form of LOCAL_LAMBDA_FAULTS started here; the injector now serves every delivery.
+Faults = FaultInjector
 
 
 class LambdaEndpoint:
     """An HTTP server answering Invoke for the app's functions and proxying the rest to moto."""
 
-    def __init__(self, invoker: Invoker, aws_endpoint: str, host: str = "127.0.0.1", port: int = 0, faults=None):
+    def __init__(self, invoker: Invoker, aws_endpoint: str, host: str = "127.0.0.1", port: int = 0):
         self.invoker, self.aws_endpoint = invoker, aws_endpoint.rstrip("/")
-        self.faults = faults or Faults()
         # Lambda name -> "<state machine>/<state>", so the trace names the state a call serves.
         self.task_states: dict[str, str] = {}
         self._session = requests.Session()
@@ -94,17 +71,13 @@ class LambdaEndpoint:
             return 404, {**headers, "x-amzn-ErrorType": "ResourceNotFoundException"}, json.dumps(body).encode()
         event = json.loads(payload or b"{}")
         source = f"stepfunctions:{self.task_states.get(self.invoker.lambda_name(function), '?')}"
-        injected = self.faults.take(function)
-        if injected:
-            trace.delivery(source, function, 1, "error", 0.0, f"{injected} (injected by LOCAL_LAMBDA_FAULTS)")
-            error = {"errorMessage": "injected transient failure", "errorType": injected, "stackTrace": []}
-            return 200, {**headers, "X-Amz-Function-Error": "Unhandled"}, json.dumps(error).encode()
         try:
             result = self._workers.submit(self.invoker.invoke, function, event, source=source).result()
         except FunctionError as failure:
             error = {
                 "errorMessage": str(failure.error),
-                "errorType": type(failure.error).__name__,
+                # An injected fault names the error Lambda would report (Lambda.ServiceException...).
+                "errorType": getattr(failure.error, "error_type", type(failure.error).__name__),
                 "stackTrace": traceback.format_tb(failure.error.__traceback__),
             }
             return 200, {**headers, "X-Amz-Function-Error": "Unhandled"}, json.dumps(error).encode()
@@ -160,9 +133,7 @@ def port_from_env() -> int:
 
 def started(invoker: Invoker, aws_endpoint: str, host: str = "127.0.0.1") -> LambdaEndpoint:
     """A running endpoint configured from the environment."""
-    endpoint = LambdaEndpoint(
-        invoker, aws_endpoint, host=host, port=port_from_env(), faults=Faults(os.environ.get("LOCAL_LAMBDA_FAULTS", ""))
-    )
+    endpoint = LambdaEndpoint(invoker, aws_endpoint, host=host, port=port_from_env())
     endpoint.start()
     log.info("Lambda Invoke endpoint on http://%s:%d (MOTO_PORT)", host, endpoint.port)
     return endpoint

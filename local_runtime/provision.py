@@ -186,8 +186,13 @@ def create_bus(resources: Resources) -> None:
     declared = topology.load()
     bus = declared["event_bus"]
     bus_name = physical_name(bus["name"])
-    resources.bus_arn = events.create_event_bus(Name=bus_name)["EventBusArn"]
-    if "archive" in bus:
+    # A restored emulator (emulator_patches/persistence.py) already has the bus and its archive.
+    try:
+        resources.bus_arn = events.create_event_bus(Name=bus_name)["EventBusArn"]
+    except events.exceptions.ResourceAlreadyExistsException:
+        resources.bus_arn = events.describe_event_bus(Name=bus_name)["Arn"]
+    archives = {a["ArchiveName"] for a in events.list_archives(EventSourceArn=resources.bus_arn)["Archives"]}
+    if "archive" in bus and bus_name not in archives:
         events.create_archive(
             ArchiveName=bus_name,
             EventSourceArn=resources.bus_arn,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from chalice.cli.factory import CLIFactory
-from chalice.local import ChaliceRequestHandler, create_local_server
 
 from chalicelib.aws import clients
-from local_runtime import lambda_endpoint, provision, state_machines
+from local_runtime import faults, lambda_endpoint, positions, provision, state_machines
+from local_runtime.api_server import ApiServer
 from local_runtime.emulator import EmbeddedAws, point_boto3_at
 from local_runtime.invoke import Invoker
 from local_runtime.runtime import build_workers
@@ -29,6 +30,9 @@ class Settings:
     api_port: int = 8000
     stage: str = "local"
     http_log: bool = False
+    state_dir: Path = PROJECT_DIR / ".local-state"
+    fresh: bool = False
+    save_seconds: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,6 +42,9 @@ class Settings:
             api_port=int(os.environ.get("LOCAL_API_PORT", "8000")),
             stage=os.environ.get("LOCAL_STAGE", "local"),
             http_log=os.environ.get("LOCAL_HTTP_LOG", "") not in ("", "0"),
+            state_dir=Path(os.environ.get("LOCAL_STATE_DIR") or PROJECT_DIR / ".local-state"),
+            fresh=os.environ.get("LOCAL_FRESH", "") not in ("", "0"),
+            save_seconds=float(os.environ.get("LOCAL_SAVE_SECONDS", "10")),
         )
 
 
@@ -49,19 +56,8 @@ def load_app(stage: str):
     return app, config
 
 
-class _QuietRequestHandler(ChaliceRequestHandler):
-    """Chalice's handler without its access log line; the trace says what matters."""
-
-    def log_message(self, format, *args) -> None:
-        pass
-
-
-def _api_server(app, config, host: str, port: int, http_log: bool):
-    """Chalice's local server, as `chalice local` runs it; access log only with LOCAL_HTTP_LOG=1."""
-    server = create_local_server(app, config, host, port)
-    if not http_log:
-        server.server.RequestHandlerClass = functools.partial(_QuietRequestHandler, app_object=app, config=config)
-    return server
+# LocalStack.exit_code when the embedded AWS died under the stack.
+EMULATOR_DIED = 3
 
 
 @dataclass
@@ -70,51 +66,93 @@ class LocalStack:
     with_api: bool = True
     aws: EmbeddedAws | None = None
     app: object = None
-    _api_server: object = None
+    _api_server: ApiServer | None = None
     _lambda_endpoint: object = None
     resources: provision.Resources | None = None
     invoker: Invoker | None = None
     workers: list[Worker] = field(default_factory=list)
-    _threads: list[threading.Thread] = field(default_factory=list)
+    # Set when the stack should stop: a signal, or the embedded AWS dying.
+    done: threading.Event = field(default_factory=threading.Event)
+    exit_code: int = 0
 
     def start(self) -> None:
         s = self.settings
+        s.state_dir.mkdir(parents=True, exist_ok=True)
+        if s.fresh:
+            positions.forget(s.state_dir)
         self.app, config = load_app(s.stage)
-        self.invoker = Invoker(self.app, config.app_name, s.stage)
+        self.invoker = Invoker(self.app, config.app_name, s.stage, faults=faults.from_env(os.environ))
+        if self.invoker.faults:
+            log.info("fault injection: LOCAL_LAMBDA_FAULTS=%s", self.invoker.faults.spec)
         aws_endpoint = f"http://{s.host}:{s.aws_port}"
         if self.with_api:
             # Listening before moto starts, because moto learns its port (MOTO_PORT) at spawn.
             self._lambda_endpoint = lambda_endpoint.started(self.invoker, aws_endpoint, s.host)
         lambda_port = self._lambda_endpoint.port if self._lambda_endpoint else None
-        self.aws = EmbeddedAws(s.host, s.aws_port, lambda_port=lambda_port)
+        self.aws = EmbeddedAws(
+            s.host, s.aws_port, lambda_port=lambda_port, state_dir=s.state_dir, fresh=s.fresh, on_death=self._aws_died
+        )
+        started = time.perf_counter()
         self.aws.start()
         # The stage config names 4566; the port actually in use wins.
         point_boto3_at(self.aws.endpoint)
         clients.reset()
         self.resources = provision.provision()
-        log.info("embedded AWS on %s; tables: %s", self.aws.endpoint, ", ".join(sorted(self.resources.tables.values())))
+        log.info(
+            "embedded AWS on %s in %.0f ms (state: %s%s); tables: %s",
+            self.aws.endpoint,
+            (time.perf_counter() - started) * 1000,
+            s.state_dir,
+            ", fresh" if s.fresh else "",
+            ", ".join(sorted(self.resources.tables.values())),
+        )
         if self.with_api:
             self.workers = build_workers(self.app, self.invoker, self.resources)
+            resumed = positions.resume(s.state_dir, self.workers)
+            if resumed:
+                log.info("resumed %d stream readers and schedules where they stopped", resumed)
             for worker in self.workers:
                 worker.start()
             log.info("delivering: %s", ", ".join(w.name for w in self.workers))
+            threading.Thread(target=self._save_positions_periodically, name="positions", daemon=True).start()
             # State machines: their Lambda tasks reach our handlers through the Invoke endpoint (MOTO_PORT).
             self._lambda_endpoint.task_states.update(state_machines.create_all(self.invoker))
-        if self.with_api:
-            self._api_server = _api_server(self.app, config, s.host, s.api_port, s.http_log)
-            thread = threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._api_server = ApiServer(self.app, config, s.host, s.api_port, s.http_log)
+            self._api_server.start()
             log.info("API on http://%s:%d", s.host, s.api_port)
 
+    def _aws_died(self, code: int) -> None:
+        # Stop rather than restart: what changed since the last periodic save is gone, and a
+        # silent restart would hide that; `make dev` again restores that save.
+        log.error("stopping the stack (exit %d); `make dev` again restores the last save", EMULATOR_DIED)
+        self.exit_code = EMULATOR_DIED
+        self.done.set()
+
+    def _save_positions_periodically(self) -> None:
+        while not self.done.wait(self.settings.save_seconds):
+            try:
+                positions.save(self.settings.state_dir, self.workers)
+            except OSError:
+                log.exception("could not save the runtime's positions")
+
     def stop(self) -> None:
-        if self._lambda_endpoint is not None:
-            self._lambda_endpoint.stop()
+        """API first (refuse, finish in flight), then deliveries, then the embedded AWS (which saves)."""
+        self.done.set()
+        if self._api_server is not None:
+            unfinished = self._api_server.stop()
+            log.info("stopping: API closed%s", f" ({unfinished} requests unfinished)" if unfinished else "")
         for worker in self.workers:
             worker.stop()
         for worker in self.workers:
             worker.join(timeout=5)
-        if self._api_server is not None:
-            self._api_server.shutdown()
+        if self.workers:
+            log.info("stopping: deliveries finished")
+            if self.exit_code != EMULATOR_DIED:
+                # After a death the emulator's last save is older than these; keeping the older
+                # positions replays a little instead of skipping.
+                positions.save(self.settings.state_dir, self.workers)
+        if self._lambda_endpoint is not None:
+            self._lambda_endpoint.stop()
         if self.aws is not None:
             self.aws.stop()
+            log.info("stopping: embedded AWS stopped")

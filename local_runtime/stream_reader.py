@@ -26,6 +26,18 @@ class StreamReader:
         self._starting_position = starting_position
         self._iterators: dict[str, str | None] = {}
         self._started = False
+        # shard -> last sequence number of a batch that was handed on and finished (see read()).
+        self._done: dict[str, str] = {}
+        self._handed: tuple[str, str] | None = None
+        self._resume_from: dict[str, str] | None = None
+
+    def position(self) -> dict[str, str]:
+        """Where a restarted reader should resume: per shard, the last record finished."""
+        return dict(self._done)
+
+    def resume(self, position: dict[str, str]) -> None:
+        """Continue after ``position`` (from position()) instead of the starting position."""
+        self._resume_from, self._done = dict(position), dict(position)
 
     def _refresh_shards(self) -> None:
         streams = client("dynamodbstreams")
@@ -34,14 +46,32 @@ class StreamReader:
             if shard_id not in self._iterators:
                 # Shards there at the start honour the starting position; later ones (children
                 # of a closed shard) are read from their beginning, so nothing is skipped.
-                position = self._starting_position if not self._started else "TRIM_HORIZON"
+                # A resumed reader starts after its last finished record, or (a shard it never
+                # read) from the shard's beginning.
+                where = {"ShardIteratorType": self._starting_position if not self._started else "TRIM_HORIZON"}
+                if self._resume_from is not None:
+                    done = self._resume_from.get(shard_id)
+                    where = (
+                        {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": done}
+                        if done
+                        else {"ShardIteratorType": "TRIM_HORIZON"}
+                    )
                 self._iterators[shard_id] = streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
+                    StreamArn=self.stream_arn, ShardId=shard_id, **where
                 )["ShardIterator"]
         self._started = True
 
     def read(self) -> list[dict]:
-        """The next batch (Lambda event record shape) from the first shard that has one."""
+        """The next batch (Lambda event record shape) from the first shard that has one.
+
+        Asking for the next batch says the previous one is finished (delivered or dead-lettered):
+        its consumer reads again only then. A batch cut short by a stop stays unfinished, so a
+        restart delivers it again rather than skipping it.
+        """
+        if self._handed is not None:
+            shard, sequence = self._handed
+            self._done[shard] = sequence
+            self._handed = None
         if not self._started or None in self._iterators.values():
             # First read, or a shard closed: look for shards we do not know yet.
             self._refresh_shards()
@@ -53,5 +83,6 @@ class StreamReader:
             self._iterators[shard_id] = response.get("NextShardIterator")
             if response["Records"]:
                 self.shard_id = shard_id
+                self._handed = (shard_id, response["Records"][-1]["dynamodb"]["SequenceNumber"])
                 return [dynamodb_record(r, self.stream_arn) for r in response["Records"]]
         return []

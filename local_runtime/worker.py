@@ -5,17 +5,24 @@ from __future__ import annotations
 import logging
 import threading
 
+import requests
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+
 log = logging.getLogger("local")
+# What a poll raises when the embedded AWS is unreachable (dead, restarting, overloaded).
+CONNECTION_ERRORS = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, requests.ConnectionError)
 
 
 class Worker(threading.Thread):
     """Calls ``poll()`` until stopped; sleeps ``idle_seconds`` when a poll found nothing."""
 
     idle_seconds = 0.1
+    retry_seconds = 1.0
 
     def __init__(self, name: str) -> None:
         super().__init__(name=name, daemon=True)
         self._stopping = threading.Event()
+        self._outage: str | None = None  # what the first failed poll of an outage said
 
     def poll(self) -> bool:
         """Do one round of work; return whether there was any."""
@@ -25,12 +32,32 @@ class Worker(threading.Thread):
         while not self._stopping.is_set():
             try:
                 busy = self.poll()
-            except Exception:
+            except CONNECTION_ERRORS as error:
                 if self._stopping.is_set():
                     return
-                log.exception("%s: poll failed; retrying in 1 s", self.name)
-                self._stopping.wait(1)
+                # One line per outage, not one per poll: a dead emulator must not flood the console.
+                if self._outage is None:
+                    self._outage = f"{type(error).__name__}: {error}"
+                    log.warning(
+                        "%s: lost the embedded AWS (%s); retrying every %.0f s",
+                        self.name,
+                        self._outage,
+                        self.retry_seconds,
+                    )
+                self._stopping.wait(self.retry_seconds)
                 continue
+            except Exception as error:
+                if self._stopping.is_set():
+                    return
+                # The same failure poll after poll is one story: its traceback once, then silence.
+                if self._outage != repr(error):
+                    self._outage = repr(error)
+                    log.exception("%s: poll failed; retrying every %.0f s", self.name, self.retry_seconds)
+                self._stopping.wait(self.retry_seconds)
+                continue
+            if self._outage is not None:
+                log.warning("%s: polls succeed again", self.name)
+                self._outage = None
             if not busy:
                 self._stopping.wait(self.idle_seconds)
 

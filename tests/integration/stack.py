@@ -23,17 +23,21 @@ def free_port() -> int:
 
 
 class RunningStack:
-    def __init__(self, extra_env: dict | None = None) -> None:
+    def __init__(self, extra_env: dict | None = None, state_dir: Path | None = None) -> None:
         self.aws_port, self.api_port = free_port(), free_port()
+        # Each stack keeps its state apart (never the developer's .local-state); pass a folder to restart on it.
+        self.state_dir = state_dir or PROJECT_DIR / "build" / f"state-{self.api_port}"
         self.api = f"http://127.0.0.1:{self.api_port}"
         self.aws = f"http://127.0.0.1:{self.aws_port}"
         self.log_path = PROJECT_DIR / "build" / f"stack-{self.api_port}.log"
         self.log_path.parent.mkdir(exist_ok=True)
+        self.log_path.unlink(missing_ok=True)
         env = {
             **os.environ,
             "LOCAL_AWS_PORT": str(self.aws_port),
             "LOCAL_API_PORT": str(self.api_port),
             "PYTHONUNBUFFERED": "1",
+            "LOCAL_STATE_DIR": str(self.state_dir),
             **(extra_env or {}),
         }
         env.pop("AWS_ENDPOINT_URL", None)
@@ -52,7 +56,7 @@ class RunningStack:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"stack exited early:\n{self.output()}")
-            if "ready" in self.output():
+            if "ready: press Ctrl-C" in self.output():
                 return
             time.sleep(0.2)
         raise TimeoutError(f"stack not ready in {timeout}s:\n{self.output()}")

@@ -1,0 +1,126 @@
+"""The API on Chalice's local server, with a listen backlog for bursts and a drain on stop."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+
+# The API's error shape (chalicelib/api/errors.py) for the one answer the server gives itself.
+_STOPPING = json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": "the local stack is stopping"}}).encode()
+
+
+class _Gate:
+    """Counts requests in flight; once closed, admits none."""
+
+    def __init__(self) -> None:
+        self._open, self._in_flight = True, 0
+        self._changed = threading.Condition()
+
+    def enter(self) -> bool:
+        with self._changed:
+            if self._open:
+                self._in_flight += 1
+            return self._open
+
+    def leave(self) -> None:
+        with self._changed:
+            self._in_flight -= 1
+            self._changed.notify_all()
+
+    def close(self, timeout: float) -> int:
+        """Admit no more; wait for those in flight; returns how many were still running after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._open = False
+            while self._in_flight and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+            return self._in_flight
+
+
+class _Server(ThreadedHTTPServer):
+    # Chalice's server inherits socketserver's backlog of 5: a burst of 20 connections is reset.
+    request_queue_size = 256
+    pool_size = 64
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool = ThreadPoolExecutor(self.pool_size, thread_name_prefix="api")
+
+    def process_request(self, request, client_address) -> None:
+        # Pooled threads, not a new one per connection: handlers keep per-thread boto3
+        # resources (chalicelib/aws/clients.py), which cost ~100 ms of CPU each to build.
+        self._pool.submit(self.process_request_thread, request, client_address)
+
+    def close_pool(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _RequestHandler(ChaliceRequestHandler):
+    """Chalice's handler, gated so a stop finishes what it admitted and admits nothing after."""
+
+    http_log = False
+    _admitted = False
+    # An idle kept-alive connection gives its pooled thread back after this long.
+    timeout = 5
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        self._admitted = self.server.gate.enter()
+        if not self._admitted:
+            # A request on a kept-alive connection after the stop began: refused, never half-served.
+            body = _STOPPING
+            self.send_response(503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+        return self._admitted
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        finally:
+            if self._admitted:
+                self._admitted = False
+                self.server.gate.leave()
+
+    def log_message(self, format, *args) -> None:
+        if self.http_log:
+            super().log_message(format, *args)
+
+
+class ApiServer:
+    """Serves the app until stop(); stop() refuses new connections first, then lets requests finish."""
+
+    def __init__(self, app, config, host: str, port: int, http_log: bool = False) -> None:
+        # What chalice.local.create_local_server does, with our server and handler classes.
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+        handler = type("ApiRequestHandler", (_RequestHandler,), {"http_log": http_log})
+        self._local = LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=_Server)
+        self._local.server.gate = _Gate()
+        self._thread = threading.Thread(target=self._local.server.serve_forever, name="api", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._local.server.server_address[1]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> int:
+        """Returns how many requests were still running when ``timeout`` ran out."""
+        server = self._local.server
+        if self._thread.is_alive():
+            server.shutdown()  # no more accept() calls
+        server.socket.close()  # new connections are refused from here on
+        unfinished = server.gate.close(timeout)
+        server.close_pool()
+        return unfinished

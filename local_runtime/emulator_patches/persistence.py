@@ -1,0 +1,130 @@
+"""The embedded AWS keeps its data across restarts: moto's backends pickled to a state file.
+
+Restored at startup unless LOCAL_FRESH is set; saved on a graceful stop (SIGTERM from the
+stack, see stop()) and every LOCAL_SAVE_SECONDS (default 10) while anything changed, so a SIGKILL loses
+at most the last interval. The file is written aside and renamed: a crash mid-save leaves
+the previous one whole. moto has no persistence of its own (its snapshot API is a reset).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import logging
+import os
+import pickle
+import sys
+import threading
+import time
+from pathlib import Path
+
+from moto.core.base_backend import BackendDict, backend_lock
+
+log = logging.getLogger("emulator")
+STATE_FILE = "emulator.pickle"
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+# Writes the saver must not interleave with; dynamodb_atomic_writes shares it when installed.
+write_lock = threading.RLock()
+
+
+class _Pickler(pickle.Pickler):
+    """Locks do not pickle; moto's SQS queues hold some. A restored backend gets fresh ones."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, _LOCK_TYPES):
+            return (threading.RLock if isinstance(obj, type(threading.RLock())) else threading.Lock), ()
+        return NotImplemented
+
+
+def _name_of(backends: BackendDict) -> tuple[str, str] | None:
+    """(module, attribute) where the live BackendDict lives, so a restore finds it again."""
+    module = sys.modules.get(backends.backend.__module__)
+    for attribute, value in vars(module or object()).items():
+        if value is backends:
+            return module.__name__, attribute
+    return None
+
+
+def snapshot(attempts: int = 5) -> bytes:
+    """Every in-use backend's regions, as one pickle (shared objects stay shared)."""
+    for _ in range(attempts - 1):
+        try:
+            return _snapshot()
+        except RuntimeError:  # a request thread resized a dict mid-pickle; take it again
+            time.sleep(0.01)
+    return _snapshot()
+
+
+def _snapshot() -> bytes:
+    # write_lock first: a DynamoDB write holds it and may then take backend_lock (same order, no deadlock).
+    with write_lock, backend_lock:
+        state = {}
+        for backends in list(BackendDict._instances):
+            name = _name_of(backends)
+            if name is not None:
+                state[name] = {account: dict(regions) for account, regions in backends.items()}
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+        return buffer.getvalue()
+
+
+def restore(data: bytes) -> int:
+    """Put a snapshot's backends into moto's live BackendDicts; returns how many services."""
+    state = pickle.loads(data)  # our own file, written by snapshot() in this same layout
+    for (module, attribute), accounts in state.items():
+        backends = getattr(importlib.import_module(module), attribute)
+        for account, regions in accounts.items():
+            for region, backend in regions.items():
+                dict.__setitem__(backends[account], region, backend)
+    return len(state)
+
+
+def state_path() -> Path | None:
+    folder = os.environ.get("LOCAL_STATE_DIR")
+    return Path(folder) / STATE_FILE if folder else None
+
+
+def save(path: Path) -> None:
+    started = time.perf_counter()
+    data = snapshot()
+    aside = path.with_suffix(".tmp")
+    aside.write_bytes(data)
+    os.replace(aside, path)
+    log.info("saved %d KiB to %s in %.0f ms", len(data) // 1024, path, (time.perf_counter() - started) * 1000)
+
+
+def _save_quietly(path: Path) -> None:
+    try:
+        save(path)
+    except Exception:  # a failed save must not take the emulator down; the previous file stays
+        log.exception("could not save the embedded AWS's state to %s", path)
+
+
+def _save_periodically(path: Path, every: float) -> None:
+    # Every interval, not "when changed": the stack's own polls change state (receive counts) anyway.
+    while True:
+        time.sleep(every)
+        _save_quietly(path)
+
+
+def install() -> None:
+    path = state_path()
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("LOCAL_FRESH", "") not in ("", "0"):
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        started = time.perf_counter()
+        services = restore(path.read_bytes())
+        log.info("restored %d services from %s in %.0f ms", services, path, (time.perf_counter() - started) * 1000)
+    every = float(os.environ.get("LOCAL_SAVE_SECONDS", "10"))
+    if every > 0:
+        threading.Thread(target=_save_periodically, args=(path, every), name="state-saver", daemon=True).start()
+
+
+def stop() -> None:
+    """The graceful stop's save (SIGTERM from the stack); emulator_server calls it."""
+    path = state_path()
+    if path is not None:
+        _save_quietly(path)

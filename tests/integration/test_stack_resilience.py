@@ -1,0 +1,185 @@
+"""Issue 9, points 3, 4, 5 and 8: the running stack under a dead emulator, restarts, Ctrl-C and concurrency."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.integration.stack import RunningStack, eventually
+
+pytestmark = pytest.mark.stack
+PREFIX = "orders-platform-local"
+ORDER = {
+    "customerId": "c-res",
+    "customerEmail": "r@example.com",
+    "items": [{"sku": "R", "qty": 1, "unitPrice": "3.00"}],
+}
+
+
+def emulator_pid(stack: RunningStack) -> int:
+    """The embedded AWS's process: the stack's child running local_runtime.emulator_server."""
+    for task in Path(f"/proc/{stack.process.pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            if b"local_runtime.emulator_server" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return int(child)
+    raise AssertionError("no emulator process under the stack")
+
+
+def test_a_dead_embedded_aws_is_reported_at_once_and_stops_the_stack():
+    stack = RunningStack()
+    try:
+        stack.wait_ready()
+        assert stack.post("/orders", ORDER).status_code == 201
+        time.sleep(1)  # let the deliveries of that order settle
+        pid = emulator_pid(stack)
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        line = eventually(
+            lambda: re.search(r"embedded AWS \(moto, pid \d+\) died: killed by SIGKILL", stack.output()), timeout=5
+        )
+        assert time.monotonic() - killed < 2, "the death was noticed late"
+        assert line.group(0).count("died") == 1
+        # The outcome: everything stops, with a non-zero exit, and the console stays readable.
+        assert stack.process.wait(timeout=20) == 3
+        after = stack.output()[stack.output().index("died: killed by SIGKILL") :]
+        assert stack.output().count("died: killed by SIGKILL") == 1
+        assert len(after.splitlines()) < 40, after
+        assert "Traceback" not in after, after
+    finally:
+        stack.stop()
+
+
+def test_data_survives_a_restart_and_fresh_starts_empty():
+    first = RunningStack()
+    try:
+        first.wait_ready()
+        order = first.post("/orders", ORDER).json()
+        # A message waiting in a queue nobody consumes, and the bus archive holding the order's events.
+        sqs = first.client("sqs")
+        dlq = sqs.get_queue_url(QueueName=f"{PREFIX}-events-dlq")["QueueUrl"]
+        sqs.send_message(QueueUrl=dlq, MessageBody="kept across the restart")
+        eventually(lambda: "order-change-log" in first.output() and order["orderId"] in first.output())
+        archive = f"{PREFIX}-orders"
+        eventually(lambda: first.client("events").describe_archive(ArchiveName=archive)["EventCount"] >= 1)
+        assert first.stop() == 0
+    finally:
+        first.stop()
+
+    second = RunningStack(state_dir=first.state_dir)
+    try:
+        second.wait_ready()
+        assert second.get(f"/orders/{order['orderId']}").json() == order
+        sqs = second.client("sqs")
+        kept = sqs.receive_message(QueueUrl=sqs.get_queue_url(QueueName=f"{PREFIX}-events-dlq")["QueueUrl"])
+        assert [m["Body"] for m in kept["Messages"]] == ["kept across the restart"]
+        assert second.client("events").describe_archive(ArchiveName=archive)["EventCount"] >= 1
+        # The stream readers resumed where they stopped: the old order is not delivered again.
+        newer = second.post("/orders", ORDER).json()
+        eventually(lambda: newer["orderId"] in second.output() and "order_change_log" in second.output())
+        time.sleep(1)
+        assert order["orderId"] not in second.output()
+        assert second.stop() == 0
+    finally:
+        second.stop()
+
+    fresh = RunningStack({"LOCAL_FRESH": "1"}, state_dir=first.state_dir)
+    try:
+        fresh.wait_ready()
+        assert fresh.get(f"/orders/{order['orderId']}").status_code == 404
+    finally:
+        fresh.stop()
+
+
+def test_ctrl_c_stops_the_api_first_and_loses_no_acknowledged_order():
+    stack = RunningStack()
+    acknowledged, refused, other = [], [], []
+    stop_posting = threading.Event()
+
+    def post_until_stopped():
+        session = requests.Session()
+        while not stop_posting.is_set():
+            try:
+                response = session.post(f"{stack.api}/orders", json=ORDER, timeout=10)
+            except requests.ConnectionError:
+                refused.append(time.monotonic())
+                time.sleep(0.05)
+                continue
+            (acknowledged if response.status_code == 201 else other).append(response)
+
+    try:
+        stack.wait_ready()
+        posters = [threading.Thread(target=post_until_stopped) for _ in range(4)]
+        for poster in posters:
+            poster.start()
+        eventually(lambda: len(acknowledged) >= 10)
+        os.killpg(stack.process.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        assert stack.process.wait(timeout=30) == 0
+        stop_posting.set()
+        for poster in posters:
+            poster.join()
+    finally:
+        stop_posting.set()
+        stack.stop()
+    output = stack.output()
+    # The API closed first, deliveries next, the emulator (which saves) last.
+    order = [output.index(s) for s in ("API closed", "deliveries finished", "embedded AWS stopped")]
+    assert order == sorted(order), output[-2000:]
+    assert refused and min(refused) > interrupted - 0.01, "no connection was refused after Ctrl-C"
+    # A request the server admitted was finished (201); one after the stop began got a clean 503.
+    assert all(r.status_code == 503 and r.json()["error"]["code"] == "SERVICE_UNAVAILABLE" for r in other), [
+        (r.status_code, r.text) for r in other
+    ]
+
+    # Every order acknowledged before the stop is there after a restart.
+    again = RunningStack(state_dir=stack.state_dir)
+    try:
+        again.wait_ready()
+        missing = [
+            r.json()["orderId"] for r in acknowledged if again.get(f"/orders/{r.json()['orderId']}").status_code != 200
+        ]
+        assert missing == [], f"{len(missing)} of {len(acknowledged)} acknowledged orders lost"
+    finally:
+        again.stop()
+
+
+def test_concurrent_conditional_patches_have_exactly_one_winner(stack):
+    doubles = []
+    with ThreadPoolExecutor(20) as pool:
+        for _ in range(50):
+            order = stack.post("/orders", ORDER).json()
+            barrier = threading.Barrier(20)
+
+            def pay(_, oid=order["orderId"], barrier=barrier):
+                barrier.wait()
+                return stack.patch(f"/orders/{oid}", {"status": "PAID", "version": 1}).status_code
+
+            codes = list(pool.map(pay, range(20)))
+            assert set(codes) <= {200, 409}, codes
+            if codes.count(200) != 1:
+                doubles.append(codes.count(200))
+    assert doubles == [], f"rounds with other than one winner: {doubles}"
+
+
+def test_the_api_takes_100_concurrent_connections_without_a_reset(stack):
+    barrier = threading.Barrier(100)
+
+    def request(_):
+        barrier.wait()
+        try:
+            return requests.get(f"{stack.api}/orders/{uuid.uuid4()}", timeout=30).status_code
+        except requests.ConnectionError as error:
+            return type(error.args[0]).__name__ if error.args else "ConnectionError"
+
+    with ThreadPoolExecutor(100) as pool:
+        statuses = list(pool.map(request, range(100)))
+    assert statuses == [404] * 100, {s: statuses.count(s) for s in set(statuses)}

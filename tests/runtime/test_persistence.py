@@ -1,0 +1,62 @@
+"""The embedded AWS's state and the runtime's positions survive a restart (issue 9, point 4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import boto3
+from moto.core.base_backend import BackendDict
+
+from local_runtime import positions
+from local_runtime.emulator_patches import persistence
+from local_runtime.schedules import Schedule
+
+
+def test_a_snapshot_restores_tables_queued_messages_and_the_archive(aws):
+    dynamodb, sqs, events = boto3.client("dynamodb"), boto3.client("sqs"), boto3.client("events")
+    orders = aws.tables["orders"]
+    dynamodb.put_item(TableName=orders, Item={"orderId": {"S": "kept"}})
+    queue = aws.queue_urls["events-dlq"]
+    sqs.send_message(QueueUrl=queue, MessageBody="waiting")  # SQS queues hold locks: the pickler swaps them
+    bus = aws.bus_arn.rsplit("/", 1)[1]
+    events.put_events(Entries=[{"Source": "app.t", "DetailType": "T", "Detail": "{}", "EventBusName": bus}])
+
+    data = persistence.snapshot()
+    BackendDict.reset()  # what a new emulator process starts with
+    assert dynamodb.list_tables()["TableNames"] == []
+    persistence.restore(data)
+
+    assert dynamodb.get_item(TableName=orders, Key={"orderId": {"S": "kept"}})["Item"]["orderId"]["S"] == "kept"
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=queue)["Messages"]] == ["waiting"]
+    assert events.describe_archive(ArchiveName=bus)["EventCount"] == 1
+    sqs.send_message(QueueUrl=queue, MessageBody="the restored queue takes more")  # its fresh lock works
+
+
+def test_positions_round_trip_through_the_state_folder(aws, tmp_path):
+    schedule = Schedule(invoker=None, function="daily_report", expression="cron(0 9 * * ? *)", rule_arn="arn")
+    schedule.fired_through = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    positions.save(tmp_path, [schedule])
+    assert json.loads((tmp_path / positions.FILE).read_text()) == {
+        "schedule:daily_report": {"firedThrough": "2026-01-01T09:00:00+00:00"}
+    }
+    again = Schedule(invoker=None, function="daily_report", expression="cron(0 9 * * ? *)", rule_arn="arn")
+    assert positions.resume(tmp_path, [again]) == 1
+    # Missed while down: due at once (fires once), not a day from now.
+    assert again.next_at == datetime(2026, 1, 2, 9, tzinfo=UTC)
+    positions.forget(tmp_path)
+    assert positions.resume(tmp_path, [again]) == 0
+
+
+def test_a_schedule_down_for_days_catches_up_once(monkeypatch):
+    fired = []
+
+    class Invoker:
+        def invoke(self, function, event, source):
+            fired.append(event["time"])
+
+    schedule = Schedule(Invoker(), "daily_report", "cron(0 9 * * ? *)", "arn")
+    schedule.resume({"firedThrough": "2020-01-01T09:00:00+00:00"})
+    schedule.poll()
+    assert len(fired) == 1
+    assert schedule.next_at > datetime.now(UTC)
