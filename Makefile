@@ -11,6 +11,8 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt
 REHEARSE_VENV := .venv-rehearse
 REHEARSE_STAMP := $(REHEARSE_VENV)/.installed-$(shell cat requirements-rehearse.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
+# Test files run in parallel (pytest-xdist); a file's tests share one worker, so a module's stack starts once.
+TEST_WORKERS ?= 3
 # The embedded AWS's port, as `make dev` uses it (local_runtime reads the same variable).
 LOCAL_AWS_PORT ?= 4566
 
@@ -48,7 +50,7 @@ redrive-payments: $(STAMP) ## Run the local stack's FAILED payments again (payme
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_AWS_PORT) $(BIN)/python -m ops.redrive_payments --stage local
 
 test: $(STAMP) $(CHECKOV_STAMP) lint ## Every test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP) ## Event-flow benchmark: 100 orders at 10/s, then 30/s for 60 s; each ends with a JSON line
 	$(BIN)/python bench/event_flow.py --rate 10 --orders 100

@@ -24,6 +24,7 @@ Usage: python -m infra.build [--stage dev] [--project-dir .] [--out build/terraf
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -102,7 +103,13 @@ def chalice_package(project: Path, stage: str, out: Path) -> dict:
         "terraform",
         str(out),
     ]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    # Chalice caches the built zip under .chalice/deployments/ and copies it out; two packages at once
+    # (parallel tests, two terminals) would write and read that file together and copy a torn zip.
+    cache = project / ".chalice" / "deployments"
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / ".package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BuildError(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
     return json.loads((out / "chalice.tf.json").read_text())

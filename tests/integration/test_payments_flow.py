@@ -195,7 +195,7 @@ def test_exhausted_retries_end_failed_in_the_dlq_and_the_redrive_completes_the_p
         assert running.post("/payments", payment).status_code == 202
         record = outcome(running, payment["paymentId"], timeout=60)
         assert record["status"] == "FAILED"
-        assert (record["error"], record["reason"]) == ("RuntimeError", "injected transient failure")
+        assert (record["error"], record["reason"]) == ("RuntimeError", "injected before the handler")
         assert record["execution"].startswith("arn:aws:states:us-east-1:")
         assert running.get(f"/orders/{order['orderId']}").json()["status"] == "PENDING"
 
@@ -208,7 +208,7 @@ def test_exhausted_retries_end_failed_in_the_dlq_and_the_redrive_completes_the_p
             record["execution"],
         )
         assert letter["reason"]["Error"] == "RuntimeError"
-        assert "injected transient failure" in letter["reason"]["Cause"]
+        assert "injected before the handler" in letter["reason"]["Cause"]
 
         # The documented redrive, as an operator runs it against this stack.
         redrive = subprocess.run(
