@@ -228,7 +228,6 @@ def test_faults_are_traced_before_and_after_the_effect(run):
 
 
 def test_every_payment_ends_processed(run):
-    # Needs the payments workflow to retry every non-business error (branch `payments`).
     stack = run["stack"]
 
     def statuses():
