@@ -45,7 +45,7 @@ def _name_of(backends: BackendDict) -> tuple[str, str] | None:
     return None
 
 
-def snapshot(attempts: int = 5) -> bytes:
+def snapshot(attempts: int = 20) -> bytes:
     """Every in-use backend's regions, as one pickle (shared objects stay shared)."""
     for _ in range(attempts - 1):
         try:
@@ -96,6 +96,10 @@ def save(path: Path) -> None:
 def _save_quietly(path: Path) -> None:
     try:
         save(path)
+    except RuntimeError as error:  # busy backends kept changing under the pickler; the next save tries again
+        log.warning(
+            "could not save the embedded AWS's state to %s this time (%s); the previous save stays", path, error
+        )
     except Exception:  # a failed save must not take the emulator down; the previous file stays
         log.exception("could not save the embedded AWS's state to %s", path)
 
