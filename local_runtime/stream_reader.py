@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+import boto3
+
 from chalicelib.aws.clients import client
+from local_runtime.emulator_patches.stream_wait import WAIT_HEADER
 from local_runtime.lambda_events import dynamodb_record
+
+# An empty read waits this long on the embedded AWS for a record (see emulator_patches/stream_wait.py):
+# a record is delivered the moment it is written, and an idle reader asks about once a second.
+READ_WAIT_SECONDS = 1
+
+
+def _waiting_streams_client():
+    """A Streams client whose GetRecords asks the embedded AWS to wait for a record."""
+    streams = boto3.session.Session().client("dynamodbstreams")
+
+    def ask_to_wait(request, **_):
+        request.headers[WAIT_HEADER] = str(READ_WAIT_SECONDS)
+
+    streams.meta.events.register(
+        f"before-send.{streams.meta.service_model.service_id.hyphenize()}.GetRecords", ask_to_wait
+    )
+    return streams
 
 
 def stream_arn_of(table_name: str) -> str:
@@ -30,6 +50,7 @@ class StreamReader:
         self._done: dict[str, str] = {}
         self._handed: tuple[str, str] | None = None
         self._resume_from: dict[str, str] | None = None
+        self._streams = None  # made on first read, once the runtime has pointed boto3 at the emulator
 
     def position(self) -> dict[str, str]:
         """Where a restarted reader should resume: per shard, the last record finished."""
@@ -75,7 +96,9 @@ class StreamReader:
         if not self._started or None in self._iterators.values():
             # First read, or a shard closed: look for shards we do not know yet.
             self._refresh_shards()
-        streams = client("dynamodbstreams")
+        if self._streams is None:
+            self._streams = _waiting_streams_client()
+        streams = self._streams
         for shard_id, iterator in self._iterators.items():
             if iterator is None:
                 continue
