@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from local_runtime.emulator_patches.persistence import UNREADABLE_STATE_EXIT
 from local_runtime.topology import PROJECT_DIR
 
 log = logging.getLogger("local")
@@ -84,6 +85,8 @@ class EmbeddedAws:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
+                if self._process.returncode == UNREADABLE_STATE_EXIT:
+                    raise OSError("the embedded AWS could not read its saved state (see the line above)")
                 raise OSError(f"moto's server exited with {self._process.returncode} (is port {self.port} free?)")
             try:
                 requests.get(f"{self.endpoint}/moto-api/data.json", timeout=1)

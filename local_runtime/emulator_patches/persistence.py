@@ -1,7 +1,7 @@
 """The embedded AWS keeps its data across restarts: moto's backends pickled to a state file.
 
 Restored at startup unless LOCAL_FRESH is set; saved on a graceful stop (SIGTERM from the
-stack, see stop()) and every LOCAL_SAVE_SECONDS (default 10) while anything changed, so a SIGKILL loses
+stack, see stop()) and every LOCAL_SAVE_SECONDS (default 10), so a SIGKILL loses
 at most the last interval. The file is written aside and renamed: a crash mid-save leaves
 the previous one whole. moto has no persistence of its own (its snapshot API is a reset).
 """
@@ -22,6 +22,11 @@ from moto.core.base_backend import BackendDict, backend_lock
 
 log = logging.getLogger("emulator")
 STATE_FILE = "emulator.pickle"
+# The emulator's exit status when its saved state cannot be read (emulator.py says so in words).
+UNREADABLE_STATE_EXIT = 4
+# Per-connection cursors, not data: every GetRecords adds a shard iterator, so keeping them
+# would grow the file without end; restarted readers ask for new ones from their positions.
+TRANSIENT_MODULES = ("moto.dynamodbstreams.",)
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 # Writes the saver must not interleave with; dynamodb_atomic_writes shares it when installed.
 write_lock = threading.RLock()
@@ -61,7 +66,7 @@ def _snapshot() -> bytes:
         state = {}
         for backends in list(BackendDict._instances):
             name = _name_of(backends)
-            if name is not None:
+            if name is not None and not name[0].startswith(TRANSIENT_MODULES):
                 state[name] = {account: dict(regions) for account, regions in backends.items()}
         buffer = io.BytesIO()
         _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
@@ -84,18 +89,18 @@ def state_path() -> Path | None:
     return Path(folder) / STATE_FILE if folder else None
 
 
-def save(path: Path) -> None:
+def save(path: Path, level: int = logging.INFO) -> None:
     started = time.perf_counter()
     data = snapshot()
     aside = path.with_suffix(".tmp")
     aside.write_bytes(data)
     os.replace(aside, path)
-    log.info("saved %d KiB to %s in %.0f ms", len(data) // 1024, path, (time.perf_counter() - started) * 1000)
+    log.log(level, "saved %d KiB to %s in %.0f ms", len(data) // 1024, path, (time.perf_counter() - started) * 1000)
 
 
-def _save_quietly(path: Path) -> None:
+def _save_quietly(path: Path, level: int = logging.INFO) -> None:
     try:
-        save(path)
+        save(path, level)
     except RuntimeError as error:  # busy backends kept changing under the pickler; the next save tries again
         log.warning(
             "could not save the embedded AWS's state to %s this time (%s); the previous save stays", path, error
@@ -108,7 +113,7 @@ def _save_periodically(path: Path, every: float) -> None:
     # Every interval, not "when changed": the stack's own polls change state (receive counts) anyway.
     while True:
         time.sleep(every)
-        _save_quietly(path)
+        _save_quietly(path, logging.DEBUG)  # a line every interval would bury the trace
 
 
 def install() -> None:
@@ -120,7 +125,17 @@ def install() -> None:
         path.unlink(missing_ok=True)
     elif path.exists():
         started = time.perf_counter()
-        services = restore(path.read_bytes())
+        try:
+            services = restore(path.read_bytes())
+        except Exception as error:  # a torn file, or one written by another moto version
+            log.error(
+                "the saved state in %s cannot be read (%s: %s); start empty with `make dev FRESH=1` "
+                "(LOCAL_FRESH=1), or move the file away to keep it",
+                path,
+                type(error).__name__,
+                error,
+            )
+            sys.exit(UNREADABLE_STATE_EXIT)
         log.info("restored %d services from %s in %.0f ms", services, path, (time.perf_counter() - started) * 1000)
     every = float(os.environ.get("LOCAL_SAVE_SECONDS", "10"))
     if every > 0:

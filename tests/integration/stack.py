@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ class RunningStack:
         self.aws_port, self.api_port = free_port(), free_port()
         # Each stack keeps its state apart (never the developer's .local-state); pass a folder to restart on it.
         self.state_dir = state_dir or PROJECT_DIR / "build" / f"state-{self.api_port}"
+        self._own_state = state_dir is None  # a folder of our own is removed when the stack stops
         self.api = f"http://127.0.0.1:{self.api_port}"
         self.aws = f"http://127.0.0.1:{self.aws_port}"
         self.log_path = PROJECT_DIR / "build" / f"stack-{self.api_port}.log"
@@ -74,6 +76,8 @@ class RunningStack:
             if self.process.poll() is None:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self._log.close()
+            if self._own_state:
+                shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def get(self, path: str, **kwargs):
         return requests.get(self.api + path, timeout=10, **kwargs)

@@ -60,3 +60,26 @@ def test_a_schedule_down_for_days_catches_up_once(monkeypatch):
     schedule.poll()
     assert len(fired) == 1
     assert schedule.next_at > datetime.now(UTC)
+
+
+def test_stream_cursors_are_not_saved_so_the_state_does_not_grow_with_polling(aws):
+    # moto's in-process Streams API is "not yet implemented": its backend stands in for the readers' calls.
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    dynamodb = boto3.client("dynamodb")
+    orders = aws.tables["orders"]
+    dynamodb.put_item(TableName=orders, Item={"orderId": {"S": "o-1"}})
+    arn = dynamodb.describe_table(TableName=orders)["Table"]["LatestStreamArn"]
+    shard = dynamodb_backends["123456789012"]["us-east-1"].get_table(orders).stream_shard.id
+    streams = dynamodbstreams_backends["123456789012"]["us-east-1"]
+
+    def poll(times: int) -> None:
+        for _ in range(times):
+            streams.get_shard_iterator(arn, shard, "TRIM_HORIZON", None)
+
+    poll(1)
+    before = len(persistence.snapshot())
+    poll(500)  # what a few minutes of an idle stack's readers ask for
+    assert len(streams.shard_iterators) == 501
+    assert len(persistence.snapshot()) == before

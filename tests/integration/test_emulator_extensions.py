@@ -1,0 +1,106 @@
+"""What the embedded AWS adds for the runtime alone, and how it fails, through its public surface."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import boto3
+import pytest
+
+from local_runtime.emulator import EmbeddedAws
+from local_runtime.emulator_patches.stream_wait import WAIT_HEADER
+from tests.integration.stack import PROJECT_DIR, free_port
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory, monkeypatch_module):
+    monkeypatch_module.setenv("LOCAL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    aws = EmbeddedAws("127.0.0.1", free_port())
+    aws.start()
+    try:
+        yield aws
+    finally:
+        aws.stop()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def clients(endpoint: str):
+    def make(service):
+        return boto3.client(
+            service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+
+    return make("dynamodb"), make("dynamodbstreams")
+
+
+@pytest.fixture(scope="module")
+def stream(emulator):
+    dynamodb, streams = clients(emulator.endpoint)
+    dynamodb.create_table(
+        TableName="waits",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    arn = dynamodb.describe_table(TableName="waits")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    return dynamodb, streams, arn, shard
+
+
+def latest(streams, arn, shard) -> str:
+    return streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+
+
+def test_get_records_answers_at_once_as_on_aws_without_the_runtimes_header(stream):
+    _, streams, arn, shard = stream
+    started = time.monotonic()
+    assert streams.get_records(ShardIterator=latest(streams, arn, shard))["Records"] == []
+    assert time.monotonic() - started < 0.5
+
+
+def test_with_the_header_an_empty_read_waits_for_the_next_record(stream):
+    dynamodb, streams, arn, shard = stream
+    iterator = latest(streams, arn, shard)
+    streams.meta.events.register(
+        "before-send.dynamodb-streams.GetRecords", lambda request, **_: request.headers.__setitem__(WAIT_HEADER, "3")
+    )
+    put_at: list[float] = []
+
+    def put_later():
+        time.sleep(0.5)
+        put_at.append(time.monotonic())
+        dynamodb.put_item(TableName="waits", Item={"k": {"S": "late"}})
+
+    writer = threading.Thread(target=put_later)
+    writer.start()
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    answered = time.monotonic()
+    writer.join()
+    assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["late"]
+    assert answered - put_at[0] < 0.5  # answered when the record came, not when the wait ran out
+
+
+def test_an_unreadable_state_file_stops_the_stack_with_what_to_do(tmp_path):
+    (tmp_path / "emulator.pickle").write_bytes(b"not a pickle")
+    env = {"LOCAL_STATE_DIR": str(tmp_path), "LOCAL_AWS_PORT": str(free_port()), "LOCAL_API_PORT": str(free_port())}
+    result = subprocess.run(
+        [sys.executable, "-m", "local_runtime", "up"],
+        cwd=PROJECT_DIR,
+        env={**__import__("os").environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "cannot be read" in output and "FRESH=1" in output, output
+    assert "Traceback" not in output, output
