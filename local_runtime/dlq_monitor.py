@@ -61,9 +61,12 @@ def describe(message: dict, sender: str) -> tuple[str, str]:
             return f"stream mapping -> {fn}", f"{context.get('condition', 'failed')}: {error}"
         if "reason" in body and "records" in body:  # the pipe's DLQ record
             return sender, f"{body['reason']} ({len(body['records'])} record(s))"
-        if isinstance(body.get("failure"), dict):  # a state machine's Catch with ResultPath $.failure
-            failure = body["failure"]
-            return sender, f"{failure.get('Error', 'failed')}: {failure.get('Cause', '')}"
+        if (
+            isinstance(body.get("reason"), dict) and "execution" in body
+        ):  # the payments workflow's SendToDeadLetterQueue
+            failure = body["reason"]
+            payment = f"payment {body.get('paymentId')} of order {body.get('orderId')}"
+            return sender, f"{payment}: {failure.get('Error', 'failed')}: {failure.get('Cause', '')}"
     if sender.startswith("sqs:"):
         return sender, "not processed after the queue's maxReceiveCount receives (redrive)"
     return sender, "no reason recorded in the message"

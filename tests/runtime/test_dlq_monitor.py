@@ -55,7 +55,18 @@ def test_each_shape_of_dead_letter_gives_one_line_with_source_and_reason(monitor
     sqs.send_message(QueueUrl=urls["pipe-dlq"], MessageBody=json.dumps({"reason": "enrichment failed", "records": [1]}))
     sqs.send_message(
         QueueUrl=urls["payments-dlq"],
-        MessageBody=json.dumps({"paymentId": "p1", "failure": {"Error": "KeyError", "Cause": "orderId"}}),
+        # The shape infra/state_machines/payments.asl.json's SendToDeadLetterQueue writes.
+        MessageBody=json.dumps(
+            {
+                "paymentId": "p1",
+                "orderId": "o1",
+                "reason": {"Error": "KeyError", "Cause": "orderId"},
+                "execution": "arn:aws:states:us-east-1:1:express:payments:e1:x",
+                "failedAt": "2026-01-01T00:00:00Z",
+                "receivedAt": "2026-01-01T00:00:00Z",
+                "payment": {"paymentId": "p1"},
+            }
+        ),
     )
     sqs.send_message(
         QueueUrl=urls["change-log-dlq"],
@@ -77,7 +88,7 @@ def test_each_shape_of_dead_letter_gives_one_line_with_source_and_reason(monitor
             "WARNING dead letter in events-dlq from rule:orders-platform-dev-analytics -> analytics: "
             "LambdaFunctionError: boom second line",
             "WARNING dead letter in pipe-dlq from pipe:orders-events: enrichment failed (1 record(s))",
-            "WARNING dead letter in payments-dlq from stepfunctions:payments: KeyError: orderId",
+            "WARNING dead letter in payments-dlq from stepfunctions:payments: payment p1 of order o1: KeyError: orderId",
             "WARNING dead letter in change-log-dlq from stream mapping -> order_change_log: "
             "RetryAttemptsExhausted: ValueError: bad image",
             "WARNING dead letter in order-processor-dlq from sqs:order-processor: "
