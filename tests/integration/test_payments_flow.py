@@ -186,8 +186,8 @@ def test_any_error_is_retried_and_the_payment_ends_processed():
 
 
 def test_exhausted_retries_end_failed_in_the_dlq_and_the_redrive_completes_the_payment():
-    # 4 failures: the first attempt and all 3 retries of Process.
-    running = RunningStack(extra_env={"LOCAL_LAMBDA_FAULTS": "payment_processor=4:RuntimeError"})
+    # 6 failures: the first attempt and all 5 retries of Process.
+    running = RunningStack(extra_env={"LOCAL_LAMBDA_FAULTS": "payment_processor=6:RuntimeError"})
     try:
         running.wait_ready()
         order = new_order(running)
