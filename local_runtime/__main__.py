@@ -10,6 +10,7 @@ import signal
 import sys
 from datetime import datetime
 
+from local_runtime.faults import FaultSpecError
 from local_runtime.stack import LocalStack, Settings
 
 
@@ -26,6 +27,10 @@ def _serve(settings: Settings, everything: bool) -> int:
         signal.signal(sig, lambda *_: stack.done.set())
     try:
         stack.start()
+    except FaultSpecError as error:
+        logging.getLogger("local").error("not starting: %s", error)
+        stack.stop()
+        return 2
     except OSError as error:
         logging.getLogger("local").error("could not start: %s (is another stack running? set LOCAL_*_PORT)", error)
         stack.stop()

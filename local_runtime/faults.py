@@ -21,6 +21,10 @@ DEFAULT_ERROR = {BEFORE: "Lambda.ServiceException", AFTER: "Sandbox.Timedout"}
 ANY_FUNCTION = "*"
 
 
+class FaultSpecError(ValueError):
+    """LOCAL_LAMBDA_FAULTS cannot be followed; the message says which part and why."""
+
+
 class InjectedFault(Exception):
     """A failure the fault injector made up; ``error_type`` is what Lambda would report."""
 
@@ -50,19 +54,19 @@ class _Rule:
 def _parse_rule(text: str) -> tuple[str, _Rule]:
     function, equals, rest = text.partition("=")
     if not equals or not function.strip():
-        raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r} is not <function>=<count or rate>[:<ErrorType>][@<when>]")
+        raise FaultSpecError(f"LOCAL_LAMBDA_FAULTS: {text!r} is not <function>=<count or rate>[:<ErrorType>][@<when>]")
     rest, _, when = rest.partition("@")
     amount, _, error_type = rest.partition(":")
     when = when.strip() or BEFORE
     if when not in (BEFORE, AFTER, EITHER):
-        raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r}: when is before, after or either, not {when!r}")
+        raise FaultSpecError(f"LOCAL_LAMBDA_FAULTS: {text!r}: when is before, after or either, not {when!r}")
     amount = amount.strip()
     try:
         count, rate = (None, float(amount[:-1]) / 100) if amount.endswith("%") else (int(amount), None)
     except ValueError:
-        raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r}: the amount is a count (2) or a rate (10%)") from None
+        raise FaultSpecError(f"LOCAL_LAMBDA_FAULTS: {text!r}: the amount is a count (2) or a rate (10%)") from None
     if rate is not None and not 0 <= rate <= 1:
-        raise ValueError(f"LOCAL_LAMBDA_FAULTS: {text!r}: a rate is between 0% and 100%")
+        raise FaultSpecError(f"LOCAL_LAMBDA_FAULTS: {text!r}: a rate is between 0% and 100%")
     return function.strip(), _Rule(count, rate, error_type.strip() or None, when)
 
 
@@ -75,6 +79,15 @@ class FaultInjector:
         self._seed = seed
         self._randoms: dict[str, random.Random] = {}
         self._lock = threading.Lock()
+
+    def check_functions(self, known) -> None:
+        """FaultSpecError naming any function a rule names that ``known`` (the app's) does not have."""
+        unknown = sorted(set(self._rules) - {ANY_FUNCTION} - set(known))
+        if unknown:
+            raise FaultSpecError(
+                f"LOCAL_LAMBDA_FAULTS names {', '.join(unknown)}, not a function of this app; "
+                f"its functions: {', '.join(sorted(known))}"
+            )
 
     def __bool__(self) -> bool:
         return bool(self._rules)

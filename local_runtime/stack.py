@@ -81,7 +81,9 @@ class LocalStack:
         if s.fresh:
             positions.forget(s.state_dir)
         self.app, config = load_app(s.stage)
-        self.invoker = Invoker(self.app, config.app_name, s.stage, faults=faults.from_env(os.environ))
+        injector = faults.from_env(os.environ)
+        injector.check_functions(self.app.handler_map)
+        self.invoker = Invoker(self.app, config.app_name, s.stage, faults=injector)
         if self.invoker.faults:
             log.info("fault injection: LOCAL_LAMBDA_FAULTS=%s", self.invoker.faults.spec)
         aws_endpoint = f"http://{s.host}:{s.aws_port}"

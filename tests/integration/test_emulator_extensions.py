@@ -1,9 +1,7 @@
-"""What the embedded AWS adds for the runtime alone, and how it fails, through its public surface."""
+"""What the embedded AWS adds for the runtime alone, through its public API."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
@@ -12,7 +10,7 @@ import pytest
 
 from local_runtime.emulator import EmbeddedAws
 from local_runtime.emulator_patches.stream_wait import WAIT_HEADER
-from tests.integration.stack import PROJECT_DIR, free_port
+from tests.integration.stack import free_port
 
 
 @pytest.fixture(scope="module")
@@ -87,20 +85,3 @@ def test_with_the_header_an_empty_read_waits_for_the_next_record(stream):
     writer.join()
     assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["late"]
     assert answered - put_at[0] < 0.5  # answered when the record came, not when the wait ran out
-
-
-def test_an_unreadable_state_file_stops_the_stack_with_what_to_do(tmp_path):
-    (tmp_path / "emulator.pickle").write_bytes(b"not a pickle")
-    env = {"LOCAL_STATE_DIR": str(tmp_path), "LOCAL_AWS_PORT": str(free_port()), "LOCAL_API_PORT": str(free_port())}
-    result = subprocess.run(
-        [sys.executable, "-m", "local_runtime", "up"],
-        cwd=PROJECT_DIR,
-        env={**__import__("os").environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "cannot be read" in output and "FRESH=1" in output, output
-    assert "Traceback" not in output, output
