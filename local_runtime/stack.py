@@ -21,6 +21,8 @@ from local_runtime.topology import PROJECT_DIR
 from local_runtime.worker import Worker
 
 log = logging.getLogger("local")
+# An Express execution's retries take at most about 30 s (payments.asl.json: 5 retries, delays up to 4 s each).
+WORKFLOW_DRAIN_SECONDS = 45
 
 
 @dataclass
@@ -130,6 +132,18 @@ class LocalStack:
         self.exit_code = EMULATOR_DIED
         self.done.set()
 
+    def _finish_workflows(self, timeout: float = WORKFLOW_DRAIN_SECONDS) -> None:
+        """Let running executions end (their tasks need the Invoke endpoint): each ends in one outcome."""
+        deadline = time.monotonic() + timeout
+        announced = False
+        while (running := state_machines.running_executions()) and time.monotonic() < deadline:
+            if not announced:
+                log.info("stopping: waiting for %d workflow execution(s) to finish (up to %.0f s)", running, timeout)
+                announced = True
+            time.sleep(0.2)
+        if running:
+            log.warning("stopping: %d workflow execution(s) still running; their payments stay PENDING", running)
+
     def _save_positions_periodically(self) -> None:
         while not self.done.wait(self.settings.save_seconds):
             try:
@@ -154,6 +168,8 @@ class LocalStack:
                 # positions replays a little instead of skipping.
                 positions.save(self.settings.state_dir, self.workers)
         if self._lambda_endpoint is not None:
+            if self.exit_code != EMULATOR_DIED:
+                self._finish_workflows()
             self._lambda_endpoint.stop()
         if self.aws is not None:
             self.aws.stop()

@@ -88,3 +88,12 @@ def create_all(invoker: Invoker) -> dict[str, str]:
         states.update(task_states(logical, definition))
         log.info("state machine %s (%s)", name, spec.get("type", "STANDARD"))
     return states
+
+
+def running_executions() -> int:
+    """How many executions of any state machine are still running on the embedded AWS."""
+    sfn = client("stepfunctions")
+    return sum(
+        len(sfn.list_executions(stateMachineArn=m["stateMachineArn"], statusFilter="RUNNING")["executions"])
+        for m in sfn.list_state_machines()["stateMachines"]
+    )

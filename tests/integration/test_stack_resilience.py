@@ -58,8 +58,8 @@ def test_a_dead_embedded_aws_is_reported_at_once_and_stops_the_stack():
         stack.stop()
 
 
-def test_data_survives_a_restart_and_fresh_starts_empty():
-    first = RunningStack()
+def test_data_survives_a_restart_and_fresh_starts_empty(tmp_path):
+    first = RunningStack(state_dir=tmp_path)
     try:
         first.wait_ready()
         order = first.post("/orders", ORDER).json()
@@ -99,8 +99,8 @@ def test_data_survives_a_restart_and_fresh_starts_empty():
         fresh.stop()
 
 
-def test_ctrl_c_stops_the_api_first_and_loses_no_acknowledged_order():
-    stack = RunningStack()
+def test_ctrl_c_stops_the_api_first_and_loses_no_acknowledged_order(tmp_path):
+    stack = RunningStack(state_dir=tmp_path)
     acknowledged, refused, other = [], [], []
     stop_posting = threading.Event()
 
@@ -148,6 +148,34 @@ def test_ctrl_c_stops_the_api_first_and_loses_no_acknowledged_order():
             r.json()["orderId"] for r in acknowledged if again.get(f"/orders/{r.json()['orderId']}").status_code != 200
         ]
         assert missing == [], f"{len(missing)} of {len(acknowledged)} acknowledged orders lost"
+    finally:
+        again.stop()
+
+
+def test_ctrl_c_lets_a_payment_in_its_retries_end_in_its_outcome(tmp_path):
+    # The processor fails twice: at Ctrl-C the execution is waiting to retry, and must still finish.
+    stack = RunningStack({"LOCAL_LAMBDA_FAULTS": "payment_processor=2:RuntimeError"}, state_dir=tmp_path)
+    try:
+        stack.wait_ready()
+        order = stack.post("/orders", ORDER).json()
+        payment = {
+            "paymentId": f"pay-{uuid.uuid4().hex[:8]}",
+            "orderId": order["orderId"],
+            "amount": order["total"],
+            "currency": order["currency"],
+            "method": "CARD",
+            "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        assert stack.post("/payments", payment).status_code == 202
+        eventually(lambda: "payment_processor" in stack.output(), timeout=20)  # the first attempt failed
+    finally:
+        assert stack.stop() == 0
+    assert "waiting for 1 workflow execution(s) to finish" in stack.output()
+    again = RunningStack(state_dir=stack.state_dir)
+    try:
+        again.wait_ready()
+        assert again.get(f"/payments/{payment['paymentId']}").json()["status"] == "PROCESSED"
+        assert again.get(f"/orders/{order['orderId']}").json()["status"] == "PAID"
     finally:
         again.stop()
 
