@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from local_runtime.emulator_patches.eventbridge import INVOKE_PORT_VARIABLE
 from local_runtime.emulator_patches.persistence import UNREADABLE_STATE_EXIT
 from local_runtime.topology import PROJECT_DIR
 
@@ -54,6 +55,10 @@ class EmbeddedAws:
 
     def start(self) -> None:
         env = {**os.environ, "MOTO_PORT": str(self._lambda_port or self.port)}
+        # Where the runtime answers Invoke for user rules' Lambda targets; absent under `make aws`.
+        env.pop(INVOKE_PORT_VARIABLE, None)
+        if self._lambda_port:
+            env[INVOKE_PORT_VARIABLE] = str(self._lambda_port)
         env.pop("AWS_ENDPOINT_URL", None)
         env.pop("LOCAL_STATE_DIR", None)
         if self.state_dir is not None:

@@ -70,7 +70,9 @@ class LambdaEndpoint:
             body = {"Type": "User", "message": f"Function not found: {lambda_name}"}
             return 404, {**headers, "x-amzn-ErrorType": "ResourceNotFoundException"}, json.dumps(body).encode()
         event = json.loads(payload or b"{}")
-        source = f"stepfunctions:{self.task_states.get(self.invoker.lambda_name(function), '?')}"
+        state = self.task_states.get(self.invoker.lambda_name(function))
+        # A workflow's task names its state; anything else is a plain Invoke (a user rule's Lambda target).
+        source = f"stepfunctions:{state}" if state else "lambda:invoke"
         try:
             result = self._workers.submit(self.invoker.invoke, function, event, source=source).result()
         except FunctionError as failure:

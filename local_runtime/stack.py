@@ -168,7 +168,8 @@ class LocalStack:
                 # positions replays a little instead of skipping.
                 positions.save(self.settings.state_dir, self.workers)
         if self._lambda_endpoint is not None:
-            if self.exit_code != EMULATOR_DIED:
+            # Only once the state machines exist (a stop during start has none to wait for).
+            if self.exit_code != EMULATOR_DIED and self._lambda_endpoint.task_states:
                 self._finish_workflows()
             self._lambda_endpoint.stop()
         if self.aws is not None:

@@ -37,6 +37,9 @@ DEFAULT_RETRY = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
 # Local retries back off from this and never wait longer than the cap, so a test sees the DLQ in seconds.
 RETRY_DELAY_SECONDS, RETRY_DELAY_CAP_SECONDS = 0.2, 5.0
 
+# The local runtime's Invoke endpoint; set by emulator.py only when a runtime runs (not under `make aws`).
+INVOKE_PORT_VARIABLE = "LOCAL_INVOKE_PORT"
+
 
 class _MotoEventPattern:
     """Stands in for moto's EventPattern (rules and archives load theirs through ``load``)."""
@@ -273,8 +276,8 @@ def _deliver(rule, target: dict, event: dict, body: str) -> None:
 
 
 def _invoke_function(name: str, body: str) -> None:
-    """A Lambda target runs in the local runtime, through its Invoke endpoint (MOTO_PORT)."""
-    port = os.environ.get("MOTO_PORT")
+    """A Lambda target runs in the local runtime, through its Invoke endpoint."""
+    port = os.environ.get(INVOKE_PORT_VARIABLE)
     if not port:
         raise _Undeliverable("no local runtime runs Lambda targets (started with `make aws`?)", "LambdaUnavailable")
     response = requests.post(
