@@ -109,11 +109,6 @@ class FaultInjector:
             when = rule.when if rule.when != EITHER else draw.choice((BEFORE, AFTER))
         return Fault(rule.error_type or DEFAULT_ERROR[when], when)
 
-    def take(self, function: str) -> str | None:
-        """The error type of this call's fault, or None (the count-before form's original interface)."""
-        fault = self.decide(function)
-        return fault.error_type if fault else None
-
 
 def from_env(environ) -> FaultInjector:
     """The injector LOCAL_LAMBDA_FAULTS and LOCAL_LAMBDA_FAULTS_SEED describe."""

@@ -21,7 +21,6 @@ from urllib.parse import unquote
 
 import requests
 
-from local_runtime.faults import FaultInjector
 from local_runtime.invoke import FunctionError, Invoker
 
 log = logging.getLogger("lambda")
@@ -29,10 +28,6 @@ log = logging.getLogger("lambda")
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 # Hop-by-hop headers (and the length, which requests recomputes) never cross a proxy.
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "content-encoding"}
-
-
-# The count-before form of LOCAL_LAMBDA_FAULTS started here; the injector now serves every delivery.
-Faults = FaultInjector
 
 
 class LambdaEndpoint:

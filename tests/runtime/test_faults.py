@@ -13,9 +13,14 @@ from local_runtime.invoke import FunctionError, Invoker
 
 def test_the_count_form_keeps_its_meaning():
     faults = FaultInjector("payment_processor=2, payment_enricher=1:PaymentTransientError")
-    assert [faults.take("payment_processor") for _ in range(3)] == ["Lambda.ServiceException"] * 2 + [None]
-    assert faults.take("payment_enricher") == "PaymentTransientError"
-    assert faults.take("payment_validator") is None
+
+    def error_of(function):
+        fault = faults.decide(function)
+        return fault.error_type if fault else None
+
+    assert [error_of("payment_processor") for _ in range(3)] == ["Lambda.ServiceException"] * 2 + [None]
+    assert error_of("payment_enricher") == "PaymentTransientError"
+    assert error_of("payment_validator") is None
 
 
 def test_a_rate_is_seeded_so_a_run_repeats_and_applies_per_function():

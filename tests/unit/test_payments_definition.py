@@ -7,7 +7,6 @@ import pytest
 
 from local_runtime import state_machines, topology
 from local_runtime.invoke import Invoker
-from local_runtime.lambda_endpoint import Faults
 
 SPEC = topology.load()["state_machines"]["payments"]
 RAW = (topology.PROJECT_DIR / SPEC["definition"]).read_text()
@@ -135,10 +134,3 @@ def test_topology_declares_an_express_machine_with_its_dlq():
     assert SPEC["dead_letter_queue"] == "payments-dlq"
     assert topology.load()["queues"]["payments-dlq"]["message_retention_seconds"] == 14 * 24 * 3600
     assert SPEC["logging"]["retention_days"] == 30
-
-
-def test_faults_fail_the_first_n_invocations_then_run():
-    faults = Faults("payment_processor=2, payment_enricher=1:RuntimeError")
-    assert [faults.take("payment_processor") for _ in range(3)] == ["Lambda.ServiceException"] * 2 + [None]
-    assert faults.take("payment_enricher") == "RuntimeError"
-    assert faults.take("payment_validator") is None
