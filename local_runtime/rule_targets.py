@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 
 from chalicelib.aws.clients import client
 from local_runtime import trace
-from local_runtime.eventbridge import InputTransformer
+from local_runtime.eventbridge import InputTransformer, delivery
+from local_runtime.eventbridge.delivery import TargetFunctionError, Undeliverable
 from local_runtime.eventbridge.transformer import as_payload, rule_variables
 from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import eventbridge_event
@@ -40,8 +40,8 @@ class RuleTarget(Worker):
         super().__init__(f"rule:{rule}/{target_id}")
         self.invoker, self.rule, self.rule_arn, self.spec = invoker, rule, rule_arn, spec
         self.tap_url, self.dlq_url, self.topic_arn = tap_url, dlq_url, topic_arn
-        self.max_retries = retry_policy.get("maximum_retry_attempts", 185)
-        self.max_age = retry_policy.get("maximum_event_age_seconds", 86400)
+        self.max_retries = retry_policy.get("maximum_retry_attempts", delivery.DEFAULT_MAXIMUM_RETRY_ATTEMPTS)
+        self.max_age = retry_policy.get("maximum_event_age_seconds", delivery.DEFAULT_MAXIMUM_EVENT_AGE_SECONDS)
         self.retry_delay = retry_delay
         self.target_arn = topic_arn or invoker.function_arn(spec["function"])
         transformer = spec.get("input_transformer")
@@ -54,11 +54,13 @@ class RuleTarget(Worker):
 
     def poll(self) -> bool:
         sqs = client("sqs")
-        messages = sqs.receive_message(QueueUrl=self.tap_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-            "Messages", []
-        )
+        messages = sqs.receive_message(
+            QueueUrl=self.tap_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["SentTimestamp"]
+        ).get("Messages", [])
         for message in messages:
-            if self.deliver(eventbridge_event(json.loads(message["Body"]))):
+            # The event's age runs from when the bus took it (its tap received it), as on AWS.
+            taken = int(message.get("Attributes", {}).get("SentTimestamp", time.time() * 1000)) / 1000
+            if self.deliver(eventbridge_event(json.loads(message["Body"])), taken):
                 sqs.delete_message(QueueUrl=self.tap_url, ReceiptHandle=message["ReceiptHandle"])
         return bool(messages)
 
@@ -70,26 +72,28 @@ class RuleTarget(Worker):
         deployed = self.rule_arn.rsplit("/", 1)[-1]
         return self.transformer.render(event, rule_variables(event, deployed, self.rule_arn))
 
-    def deliver(self, event: dict) -> bool:
+    def deliver(self, event: dict, taken: float | None = None) -> bool:
         """Deliver with retries, then dead-letter; False if stopped first (the event stays queued)."""
         text = self.target_input(event)
         if text is None:
             # AWS drops such an event; here it is kept, in the target's DLQ, with the reason.
-            self._dead_letter(event, "InputTransformationFailed", "an object or array placeholder in a JSON string")
+            failure = Undeliverable("an object or array placeholder in a JSON string", "InputTransformationFailed")
+            self._dead_letter(event, failure)
             return True
-        born = _event_time(event)
+        taken = time.time() if taken is None else taken
         for attempt in range(self.max_retries + 1):
             try:
                 self._send(text)
                 return True
+            except FunctionError as error:
+                failure: Exception = TargetFunctionError(str(error))
             except Exception as error:
-                code, message = type(error).__name__, str(error)
-            too_old = (datetime.now(UTC) - born).total_seconds() > self.max_age
-            if too_old or attempt == self.max_retries:
+                failure = error
+            if time.time() - taken > self.max_age or attempt == self.max_retries:
                 break
-            if not self.sleep(self.retry_delay * 2**attempt):
+            if not self.sleep(delivery.retry_delay(attempt + 1, first=self.retry_delay)):
                 return False  # shutting down: retries remain, so it is not dead yet
-        self._dead_letter(event, code, message)
+        self._dead_letter(event, failure)
         return True
 
     def _send(self, text: str) -> None:
@@ -100,26 +104,12 @@ class RuleTarget(Worker):
         else:
             self.invoker.invoke(self.spec["function"], as_payload(text), self.name)
 
-    def _dead_letter(self, event: dict, code: str, message: str) -> None:
-        trace.delivery(self.name, "dlq", 1, "failed", 0.0, f"{code}: {message}")
+    def _dead_letter(self, event: dict, failure: Exception) -> None:
+        trace.delivery(self.name, "dlq", 1, "failed", 0.0, f"{delivery.error_code(failure)}: {failure}")
         if not self.dlq_url:
             return
-        # The attributes EventBridge sets on messages it dead-letters.
-        attributes = {
-            "RULE_ARN": self.rule_arn,
-            "TARGET_ARN": self.target_arn,
-            "ERROR_CODE": code if code != FunctionError.__name__ else "LambdaFunctionError",
-            "ERROR_MESSAGE": message[:1000] or code,
-        }
         client("sqs").send_message(
             QueueUrl=self.dlq_url,
             MessageBody=json.dumps(event),
-            MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+            MessageAttributes=delivery.dead_letter_attributes(self.rule_arn, self.target_arn, failure),
         )
-
-
-def _event_time(event: dict) -> datetime:
-    try:
-        return datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return datetime.now(UTC)

@@ -26,16 +26,18 @@ from moto.events.exceptions import InvalidEventPatternException, ValidationExcep
 from moto.pipes import exceptions as pipes_exceptions
 from moto.pipes import models as pipes_models
 
-from local_runtime.eventbridge import BUS, PIPE, EventPattern, InputTransformer, InvalidEventPattern
+from local_runtime.eventbridge import BUS, PIPE, EventPattern, InputTransformer, InvalidEventPattern, delivery
+from local_runtime.eventbridge.delivery import Undeliverable
 from local_runtime.eventbridge.errors import InvalidTransformer
 from local_runtime.eventbridge.transformer import json_path, rule_variables
 
 log = logging.getLogger("local.emulator")
 # TestEventPattern: "the following fields are mandatory" (EventBridge API reference).
 REQUIRED_EVENT_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
-DEFAULT_RETRY = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
-# Local retries back off from this and never wait longer than the cap, so a test sees the DLQ in seconds.
-RETRY_DELAY_SECONDS, RETRY_DELAY_CAP_SECONDS = 0.2, 5.0
+DEFAULT_RETRY = {
+    "MaximumRetryAttempts": delivery.DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+    "MaximumEventAgeInSeconds": delivery.DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
+}
 
 # The local runtime's Invoke endpoint; set by emulator.py only when a runtime runs (not under `make aws`).
 INVOKE_PORT_VARIABLE = "LOCAL_INVOKE_PORT"
@@ -155,7 +157,7 @@ class _Delivery:
         error = self._attempt()
         if error is None:
             return
-        if isinstance(error, _Undeliverable) or self.attempts == 1:
+        if isinstance(error, Undeliverable) or self.attempts == 1:
             self._dead_letter(error)
             return
         threading.Thread(target=self._retry, name=f"retry:{self.rule.name}", daemon=True).start()
@@ -163,7 +165,7 @@ class _Delivery:
     def _retry(self) -> None:
         error: Exception | None = None
         for attempt in range(1, self.attempts):
-            time.sleep(min(RETRY_DELAY_SECONDS * 2 ** (attempt - 1), RETRY_DELAY_CAP_SECONDS))
+            time.sleep(delivery.retry_delay(attempt))
             if time.monotonic() - self.born > self.max_age:
                 break
             error = self._attempt()
@@ -194,14 +196,14 @@ class _Delivery:
         transformer = InputTransformer.for_rule(spec.get("InputPathsMap"), spec["InputTemplate"])
         text = transformer.render(self.event, rule_variables(self.event, self.rule.name, self.rule.arn))
         if text is None:
-            raise _Undeliverable(
+            raise Undeliverable(
                 "an object or array placeholder inside a JSON string (AWS drops this event)",
                 "InputTransformationFailed",
             )
         return text
 
     def _dead_letter(self, error: Exception) -> None:
-        code = error.code if isinstance(error, _Undeliverable) else type(error).__name__
+        code = delivery.error_code(error)
         log.warning("rule %s target %s: undeliverable (%s: %s)", self.rule.name, self.target["Id"], code, error)
         dlq = (self.target.get("DeadLetterConfig") or {}).get("Arn")
         if not dlq:
@@ -209,28 +211,14 @@ class _Delivery:
         from moto.sqs import sqs_backends
 
         account, region, queue = _arn_parts(dlq)
-        attributes = {
-            "RULE_ARN": self.rule.arn,
-            "TARGET_ARN": self.target["Arn"],
-            "ERROR_CODE": code,
-            "ERROR_MESSAGE": str(error)[:1000] or code,
-        }
         try:
             sqs_backends[account][region].send_message(
                 queue_name=queue,
                 message_body=json.dumps(self.event),
-                message_attributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+                message_attributes=delivery.dead_letter_attributes(self.rule.arn, self.target["Arn"], error),
             )
         except Exception:
             log.exception("rule %s: dead-letter queue %s refused the event", self.rule.name, dlq)
-
-
-class _Undeliverable(Exception):
-    """No retry can help (the input cannot be made, the target type is unknown here); straight to the DLQ."""
-
-    def __init__(self, message: str, code: str = "TargetNotSupportedLocally") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str]:
@@ -272,18 +260,20 @@ def _deliver(rule, target: dict, event: dict, body: str) -> None:
     elif service == "lambda":
         _invoke_function(resource.split(":")[1], body)
     else:
-        raise _Undeliverable(f"the embedded AWS cannot deliver to {service} targets")
+        raise Undeliverable(f"the embedded AWS cannot deliver to {service} targets")
 
 
 def _invoke_function(name: str, body: str) -> None:
     """A Lambda target runs in the local runtime, through its Invoke endpoint."""
     port = os.environ.get(INVOKE_PORT_VARIABLE)
     if not port:
-        raise _Undeliverable("no local runtime runs Lambda targets (started with `make aws`?)", "LambdaUnavailable")
+        raise Undeliverable("no local runtime runs Lambda targets (started with `make aws`?)", "LambdaUnavailable")
     response = requests.post(
         f"http://127.0.0.1:{port}/2015-03-31/functions/{name}/invocations", data=body.encode(), timeout=60
     )
-    if response.status_code != 200 or response.headers.get("X-Amz-Function-Error"):
+    if response.status_code == 200 and response.headers.get("X-Amz-Function-Error"):
+        raise delivery.TargetFunctionError(f"function {name}: {response.text[:500]}")
+    if response.status_code != 200:
         raise RuntimeError(f"function {name}: {response.status_code} {response.text[:500]}")
 
 
