@@ -10,6 +10,7 @@ import importlib
 PATCHES: tuple[str, ...] = (
     "eventbridge",
     "dynamodb_atomic_writes",
+    "dynamodb_transactions",
     "stream_wait",
     "persistence",
 )

@@ -85,3 +85,53 @@ def test_with_the_header_an_empty_read_waits_for_the_next_record(stream):
     writer.join()
     assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["late"]
     assert answered - put_at[0] < 0.5  # answered when the record came, not when the wait ran out
+
+
+def test_a_cancelled_transaction_writes_nothing_and_the_stream_goes_on(stream):
+    dynamodb, streams, arn, shard = stream
+    iterator = latest(streams, arn, shard)
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException) as cancelled:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "waits", "Item": {"k": {"S": "first"}}}},
+                {
+                    "Put": {
+                        "TableName": "waits",
+                        "Item": {"k": {"S": "second"}},
+                        "ConditionExpression": "attribute_exists(k)",
+                    }
+                },
+            ]
+        )
+    reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "ConditionalCheckFailed"]
+    assert "Item" not in dynamodb.get_item(TableName="waits", Key={"k": {"S": "first"}})
+    dynamodb.put_item(TableName="waits", Item={"k": {"S": "after"}})
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    # No record of the cancelled write, and the open iterator still sees what came after it.
+    assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["after"]
+
+
+def test_a_transaction_that_holds_writes_every_item(stream):
+    dynamodb, _, _, _ = stream
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": "waits",
+                    "Item": {"k": {"S": "t1"}},
+                    "ConditionExpression": "attribute_not_exists(k)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": "waits",
+                    "Key": {"k": {"S": "t2"}},
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ]
+    )
+    assert dynamodb.get_item(TableName="waits", Key={"k": {"S": "t1"}})["Item"]["k"]["S"] == "t1"
+    assert dynamodb.get_item(TableName="waits", Key={"k": {"S": "t2"}})["Item"]["n"]["N"] == "1"
