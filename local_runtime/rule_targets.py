@@ -57,11 +57,15 @@ class RuleTarget(Worker):
         messages = sqs.receive_message(
             QueueUrl=self.tap_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["SentTimestamp"]
         ).get("Messages", [])
+        done = []
         for message in messages:
             # The event's age runs from when the bus took it (its tap received it), as on AWS.
             taken = int(message.get("Attributes", {}).get("SentTimestamp", time.time() * 1000)) / 1000
             if self.deliver(eventbridge_event(json.loads(message["Body"])), taken):
-                sqs.delete_message(QueueUrl=self.tap_url, ReceiptHandle=message["ReceiptHandle"])
+                done.append(message["ReceiptHandle"])
+        if done:  # one call for the batch: the tap is our bookkeeping, not a delivery
+            entries = [{"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(done)]
+            sqs.delete_message_batch(QueueUrl=self.tap_url, Entries=entries)
         return bool(messages)
 
     def target_input(self, event: dict) -> str | None:
