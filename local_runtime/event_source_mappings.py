@@ -10,7 +10,7 @@ from chalicelib.aws.clients import client
 from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import dynamodb_event, sqs_event
 from local_runtime.stream_reader import StreamReader
-from local_runtime.worker import Worker
+from local_runtime.worker import LONG_POLL_SECONDS, Worker
 
 log = logging.getLogger("local")
 SQS_MAX_RECEIVE = 10  # ReceiveMessage's limit per call
@@ -144,7 +144,7 @@ class QueueMapping(Worker):
         )
 
     def poll(self) -> bool:
-        messages = self._receive(self.batch_size, wait=1)
+        messages = self._receive(self.batch_size, wait=round(LONG_POLL_SECONDS))
         if not messages:
             return False
         deadline = time.monotonic() + self.window

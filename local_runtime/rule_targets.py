@@ -17,7 +17,7 @@ from local_runtime.eventbridge.delivery import TargetFunctionError, Undeliverabl
 from local_runtime.eventbridge.transformer import as_payload, rule_variables
 from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import eventbridge_event
-from local_runtime.worker import Worker
+from local_runtime.worker import LONG_POLL_SECONDS, Worker
 
 
 class RuleTarget(Worker):
@@ -55,7 +55,10 @@ class RuleTarget(Worker):
     def poll(self) -> bool:
         sqs = client("sqs")
         messages = sqs.receive_message(
-            QueueUrl=self.tap_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["SentTimestamp"]
+            QueueUrl=self.tap_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=round(LONG_POLL_SECONDS),
+            AttributeNames=["SentTimestamp"],
         ).get("Messages", [])
         done = []
         for message in messages:

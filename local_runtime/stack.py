@@ -18,7 +18,7 @@ from local_runtime.emulator import EmbeddedAws, point_boto3_at
 from local_runtime.invoke import Invoker
 from local_runtime.runtime import build_workers
 from local_runtime.topology import PROJECT_DIR
-from local_runtime.worker import Worker
+from local_runtime.worker import LONG_POLL_SECONDS, Worker
 
 log = logging.getLogger("local")
 # An Express execution's retries take at most about 30 s (payments.asl.json: 5 retries, delays up to 4 s each).
@@ -160,7 +160,7 @@ class LocalStack:
         for worker in self.workers:
             worker.stop()
         for worker in self.workers:
-            worker.join(timeout=5)
+            worker.join(timeout=LONG_POLL_SECONDS + 5)  # a loop in a long poll comes back within it
         if self.workers:
             log.info("stopping: deliveries finished")
             if self.exit_code != EMULATOR_DIED:

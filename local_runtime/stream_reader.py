@@ -7,10 +7,11 @@ import boto3
 from chalicelib.aws.clients import client
 from local_runtime.emulator_patches.stream_wait import WAIT_HEADER
 from local_runtime.lambda_events import dynamodb_record
+from local_runtime.worker import LONG_POLL_SECONDS
 
-# An empty read waits this long on the embedded AWS for a record (see emulator_patches/stream_wait.py):
-# a record is delivered the moment it is written, and an idle reader asks about once a second.
-READ_WAIT_SECONDS = 1
+# An empty read waits on the embedded AWS for a record (see emulator_patches/stream_wait.py): a record
+# is delivered the moment it is written, and an idle reader asks once per wait.
+READ_WAIT_SECONDS = LONG_POLL_SECONDS
 
 
 def _waiting_streams_client():

@@ -12,7 +12,7 @@ import json
 from chalicelib.aws.clients import client
 from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import sns_event
-from local_runtime.worker import Worker
+from local_runtime.worker import LONG_POLL_SECONDS, Worker
 
 
 class TopicSubscription(Worker):
@@ -24,9 +24,9 @@ class TopicSubscription(Worker):
 
     def poll(self) -> bool:
         sqs = client("sqs")
-        messages = sqs.receive_message(QueueUrl=self.tap_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-            "Messages", []
-        )
+        messages = sqs.receive_message(
+            QueueUrl=self.tap_url, MaxNumberOfMessages=10, WaitTimeSeconds=round(LONG_POLL_SECONDS)
+        ).get("Messages", [])
         for message in messages:
             event = sns_event(json.loads(message["Body"]), self.subscription_arn)
             try:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import requests
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 log = logging.getLogger("local")
+# How long an idle delivery loop waits on the embedded AWS for work (SQS long polls, the stream wait).
+# Work that arrives ends the wait at once; longer waits mean fewer idle calls, and a stop that waits
+# up to this long for a loop to come back.
+LONG_POLL_SECONDS = float(os.environ.get("LOCAL_LONG_POLL_SECONDS", "5"))
 # What a poll raises when the embedded AWS is unreachable (dead, restarting, overloaded).
 CONNECTION_ERRORS = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, requests.ConnectionError)
 

@@ -153,8 +153,10 @@ def test_ctrl_c_stops_the_api_first_and_loses_no_acknowledged_order(tmp_path):
 
 
 def test_ctrl_c_lets_a_payment_in_its_retries_end_in_its_outcome(tmp_path):
-    # The processor fails twice: at Ctrl-C the execution is waiting to retry, and must still finish.
-    stack = RunningStack({"LOCAL_LAMBDA_FAULTS": "payment_processor=2:RuntimeError"}, state_dir=tmp_path)
+    # The processor fails 4 times: at Ctrl-C the execution is in its retries (seconds of backoff, longer
+    # than the 1 s the delivery loops take to stop here), and must still finish.
+    faults = {"LOCAL_LAMBDA_FAULTS": "payment_processor=4:RuntimeError", "LOCAL_LONG_POLL_SECONDS": "1"}
+    stack = RunningStack(faults, state_dir=tmp_path)
     try:
         stack.wait_ready()
         order = stack.post("/orders", ORDER).json()
