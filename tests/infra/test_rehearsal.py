@@ -13,7 +13,11 @@ from infra.rehearsal.run import Report
 from infra.rehearsal.smoke import Result
 from infra.rehearsal.terraform import OVERRIDE_FILE, Terraform, binary, override
 
-needs_terraform = pytest.mark.skipif(not binary(), reason="no terraform binary on PATH: the rehearsal needs one")
+
+@pytest.fixture
+def needs_terraform() -> None:
+    if not binary():
+        pytest.fail("no terraform on PATH: install Terraform >= 1.10 (the rehearsal needs it)", pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +31,7 @@ def initialised(module_dir, tmp_path_factory) -> Terraform:
     return terraform
 
 
-@needs_terraform
+@pytest.mark.usefixtures("needs_terraform")
 def test_rest_api_is_a_known_gap_and_what_needs_it_is_left_out(initialised):
     graph = gaps.Graph.parse(initialised.graph())
     selection = gaps.select(graph)
@@ -49,7 +53,7 @@ def test_rest_api_is_a_known_gap_and_what_needs_it_is_left_out(initialised):
     assert "needs aws_api_gateway_rest_api.rest_api" in selection.reason("aws_lambda_permission.rest_api_invoke")
 
 
-@needs_terraform
+@pytest.mark.usefixtures("needs_terraform")
 def test_emulator_override_is_valid_for_the_module(initialised):
     initialised.run("validate", ["validate", "-no-color"], timeout=120)
     text = (initialised.module / OVERRIDE_FILE).read_text()

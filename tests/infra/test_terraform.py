@@ -142,16 +142,12 @@ def test_the_check_fails_when_a_seed_resource_or_setting_is_missing(runs):
     assert missing(x86, "dev") == ["function analytics: not arm64"]
 
 
-def test_without_terraform_the_checks_skip_saying_why_and_ci_refuses_to(monkeypatch):
+def test_without_terraform_the_checks_fail_saying_what_to_install(monkeypatch):
     monkeypatch.setattr(terraform, "TERRAFORM", None)
-    monkeypatch.setattr(terraform, "REQUIRED", False)
-    with pytest.raises(pytest.skip.Exception, match="no terraform on PATH"):
-        terraform.require_terraform()
-    monkeypatch.setattr(terraform, "REQUIRED", True)
-    with pytest.raises(pytest.fail.Exception, match="no terraform on PATH"):
+    with pytest.raises(pytest.fail.Exception, match="no terraform on PATH: install Terraform"):
         terraform.require_terraform()
     workflow = (PROJECT / ".github" / "workflows" / "terraform.yml").read_text()
-    assert 'TERRAFORM_REQUIRED: "1"' in workflow and "hashicorp/setup-terraform" in workflow
+    assert "hashicorp/setup-terraform" in workflow
 
 
 # How AWS spells the ARN of each resource type the policies name, after "arn:aws:<service>:<region>:<account>:".

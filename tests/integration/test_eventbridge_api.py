@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -18,6 +19,8 @@ from tests.integration.stack import PROJECT_DIR, eventually, free_port
 pytestmark = pytest.mark.stack
 PREFIX = "orders-platform-local"
 BUS = f"{PREFIX}-orders"
+# The AWS CLI the project installs (requirements-dev.txt), beside this interpreter.
+AWS_CLI = str(Path(sys.executable).with_name("aws"))
 
 
 def as_text(pattern) -> str:
@@ -315,9 +318,6 @@ def test_a_disabled_rule_delivers_nothing(stack):
     assert json.loads(message["Body"])["detail"] == {"n": 2}
 
 
-@pytest.mark.skipif(
-    shutil.which("aws") is None, reason="the AWS CLI is not installed here (boto3 tests above cover the API)"
-)
 def test_the_aws_cli_test_event_pattern_answers(stack):
     env = {
         **os.environ,
@@ -328,7 +328,7 @@ def test_the_aws_cli_test_event_pattern_answers(stack):
     }
     _, pattern, event, _ = next(c for c in MATCHING if c[0] == "array of objects, not across elements")
     done = subprocess.run(
-        ["aws", "events", "test-event-pattern", "--event-pattern", json.dumps(pattern), "--event", json.dumps(event)],
+        [AWS_CLI, "events", "test-event-pattern", "--event-pattern", json.dumps(pattern), "--event", json.dumps(event)],
         env=env,
         capture_output=True,
         text=True,
