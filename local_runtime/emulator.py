@@ -21,8 +21,7 @@ from pathlib import Path
 
 import requests
 
-from local_runtime.emulator_patches.eventbridge import INVOKE_PORT_VARIABLE
-from local_runtime.emulator_patches.persistence import UNREADABLE_STATE_EXIT
+from local_runtime.emulator_patches import INVOKE_PORT_VARIABLE, UNREADABLE_STATE_EXIT
 from local_runtime.topology import PROJECT_DIR
 
 log = logging.getLogger("local")

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import importlib
 
+# What the stack's process and the emulator's agree on. Here, not in the patch modules, so the stack
+# can read them without importing moto's services.
+# The runtime's Invoke endpoint for user rules' Lambda targets; set only when a runtime runs (not `make aws`).
+INVOKE_PORT_VARIABLE = "LOCAL_INVOKE_PORT"
+# The emulator's exit status when its saved state cannot be read.
+UNREADABLE_STATE_EXIT = 4
+
 # One module per concern; each has an `install()` that is safe to call once per process,
 # and may have a `stop()` the server calls as it stops (persistence saves there).
 # Persistence comes last: it restores saved state into backends the other patches have shaped.

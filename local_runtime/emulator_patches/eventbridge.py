@@ -26,6 +26,7 @@ from moto.events.exceptions import InvalidEventPatternException, ValidationExcep
 from moto.pipes import exceptions as pipes_exceptions
 from moto.pipes import models as pipes_models
 
+from local_runtime.emulator_patches import INVOKE_PORT_VARIABLE
 from local_runtime.eventbridge import BUS, PIPE, EventPattern, InputTransformer, InvalidEventPattern, delivery
 from local_runtime.eventbridge.delivery import Undeliverable
 from local_runtime.eventbridge.errors import InvalidTransformer
@@ -38,9 +39,6 @@ DEFAULT_RETRY = {
     "MaximumRetryAttempts": delivery.DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
     "MaximumEventAgeInSeconds": delivery.DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
 }
-
-# The local runtime's Invoke endpoint; set by emulator.py only when a runtime runs (not under `make aws`).
-INVOKE_PORT_VARIABLE = "LOCAL_INVOKE_PORT"
 
 
 class _MotoEventPattern:

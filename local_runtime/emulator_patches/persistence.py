@@ -20,10 +20,10 @@ from pathlib import Path
 
 from moto.core.base_backend import BackendDict, backend_lock
 
+from local_runtime.emulator_patches import UNREADABLE_STATE_EXIT
+
 log = logging.getLogger("emulator")
 STATE_FILE = "emulator.pickle"
-# The emulator's exit status when its saved state cannot be read (emulator.py says so in words).
-UNREADABLE_STATE_EXIT = 4
 # Per-connection cursors, not data: every GetRecords adds a shard iterator, so keeping them
 # would grow the file without end; restarted readers ask for new ones from their positions.
 TRANSIENT_MODULES = ("moto.dynamodbstreams.",)
