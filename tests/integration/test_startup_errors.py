@@ -6,20 +6,17 @@ import os
 import subprocess
 import sys
 
-from tests.integration.stack import PROJECT_DIR, free_port
+from tests.integration.stack import PROJECT_DIR, RunningStack, free_port
 
 
 def start(state_dir, **env) -> tuple[int, str]:
-    ports = {"LOCAL_AWS_PORT": str(free_port()), "LOCAL_API_PORT": str(free_port())}
-    result = subprocess.run(
-        [sys.executable, "-m", "local_runtime", "up"],
-        cwd=PROJECT_DIR,
-        env={**os.environ, "LOCAL_STATE_DIR": str(state_dir), **ports, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return result.returncode, result.stdout + result.stderr
+    """`make dev` as RunningStack starts it, expected to refuse: its exit code and its console."""
+    stack = RunningStack(env, state_dir=state_dir)
+    try:
+        code = stack.process.wait(timeout=60)
+    finally:
+        stack.stop()
+    return code, stack.output()
 
 
 def test_an_unreadable_state_file_stops_the_stack_with_what_to_do(tmp_path):
