@@ -20,6 +20,11 @@ class _Gate:
         self._open, self._in_flight = True, 0
         self._changed = threading.Condition()
 
+    @property
+    def is_open(self) -> bool:
+        """False once a stop began: long-lived responses (the console's live trace) end then."""
+        return self._open
+
     def enter(self) -> bool:
         with self._changed:
             if self._open:
@@ -70,6 +75,18 @@ class _RequestHandler(ChaliceRequestHandler):
     # algorithm then holds the body for the client's delayed ACK, about 40 ms per request.
     disable_nagle_algorithm = True
 
+    # (prefix, handle) pairs: dev-only pages served beside the API (e.g. the console at /_console);
+    # handle(self) answers a request whose path is the prefix or under it.
+    mounts: tuple = ()
+
+    def _dispatch(self) -> None:
+        for prefix, handle in self.mounts:
+            if self.path == prefix or self.path.startswith((prefix + "/", prefix + "?")):
+                return handle(self)
+        return self._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
+
     def parse_request(self) -> bool:
         if not super().parse_request():
             return False
@@ -102,11 +119,11 @@ class _RequestHandler(ChaliceRequestHandler):
 class ApiServer:
     """Serves the app until stop(); stop() refuses new connections first, then lets requests finish."""
 
-    def __init__(self, app, config, host: str, port: int, http_log: bool = False) -> None:
+    def __init__(self, app, config, host: str, port: int, http_log: bool = False, mounts: tuple = ()) -> None:
         # What chalice.local.create_local_server does, with our server and handler classes.
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice
-        handler = type("ApiRequestHandler", (_RequestHandler,), {"http_log": http_log})
+        handler = type("ApiRequestHandler", (_RequestHandler,), {"http_log": http_log, "mounts": tuple(mounts)})
         self._local = LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=_Server)
         self._local.server.gate = _Gate()
         self._thread = threading.Thread(target=self._local.server.serve_forever, name="api", daemon=True)

@@ -65,6 +65,16 @@ class Schedule(Worker):
 
     def fire(self, at: datetime | None = None):
         try:
-            return self.invoker.invoke(self.function, scheduled_event(self.rule_arn, at), f"schedule:{self.expression}")
+            return self._invoke(at)
         except FunctionError:
             return None  # traced; a scheduled invocation is not retried here
+
+    def fire_now(self) -> dict:
+        """Fire once now, outside the schedule (the console's button): the result, or the error."""
+        try:
+            return {"ok": True, "result": self._invoke(None)}
+        except FunctionError as error:
+            return {"ok": False, "error": str(error)}
+
+    def _invoke(self, at: datetime | None):
+        return self.invoker.invoke(self.function, scheduled_event(self.rule_arn, at), f"schedule:{self.expression}")

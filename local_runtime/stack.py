@@ -14,6 +14,8 @@ from chalice.cli.factory import CLIFactory
 from chalicelib.aws import clients
 from local_runtime import faults, lambda_endpoint, positions, provision, state_machines
 from local_runtime.api_server import ApiServer
+from local_runtime.console.http import PREFIX as CONSOLE_PREFIX
+from local_runtime.console.http import Console
 from local_runtime.emulator import EmbeddedAws, point_boto3_at
 from local_runtime.invoke import Invoker
 from local_runtime.runtime import build_workers
@@ -121,9 +123,12 @@ class LocalStack:
             threading.Thread(target=self._save_positions_periodically, name="positions", daemon=True).start()
             # State machines: their Lambda tasks reach our handlers through the Invoke endpoint (MOTO_PORT).
             self._lambda_endpoint.task_states.update(state_machines.create_all(self.invoker))
-            self._api_server = ApiServer(self.app, config, s.host, s.api_port, s.http_log)
+            console = Console(self.resources, self.workers)
+            mounts = ((CONSOLE_PREFIX, console.handle),)
+            self._api_server = ApiServer(self.app, config, s.host, s.api_port, s.http_log, mounts)
             self._api_server.start()
             log.info("API on http://%s:%d", s.host, s.api_port)
+            log.info("console on http://%s:%d%s", s.host, s.api_port, CONSOLE_PREFIX)
 
     def _aws_died(self, code: int) -> None:
         # Stop rather than restart: what changed since the last periodic save is gone, and a
