@@ -13,6 +13,9 @@ REHEARSE_STAMP := $(REHEARSE_VENV)/.installed-$(shell cat requirements-rehearse.
 STAGE ?= dev
 # Test files run in parallel (pytest-xdist); a file's tests share one worker, so a module's stack starts once.
 TEST_WORKERS ?= 3
+# The console's browser test drives Debian's Chromium through Playwright: installed from Debian when
+# missing (we run as root; CI too), never Playwright's own browser download.
+CHROMIUM := /usr/bin/chromium
 # The embedded AWS's port, as `make dev` uses it (local_runtime reads the same variable).
 LOCAL_AWS_PORT ?= 4566
 
@@ -33,6 +36,9 @@ $(REHEARSE_STAMP): requirements-rehearse.txt
 	$(REHEARSE_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-rehearse.txt
 	@rm -f $(REHEARSE_VENV)/.installed-* && touch $@
 
+$(CHROMIUM):
+	apt-get update -q && apt-get install -y -q chromium
+
 package: $(STAMP) ## Terraform root module for STAGE (default dev) in build/terraform; BACKEND=s3 for remote state
 	$(BIN)/python -m infra.build --stage $(STAGE) --out build/terraform $(if $(BACKEND),--backend $(BACKEND))
 
@@ -40,7 +46,7 @@ rehearse: $(STAMP) $(REHEARSE_STAMP) ## Apply the module for STAGE to MiniStack 
 	$(BIN)/python -m infra.rehearsal --stage $(STAGE)
 
 # FRESH=1 starts from empty; otherwise the data of the last run (.local-state/) comes back.
-dev: $(STAMP) ## Embedded AWS + local runtime + API on 127.0.0.1:8000, until Ctrl-C
+dev: $(STAMP) ## Embedded AWS + local runtime + API on 127.0.0.1:8000 (console at /_console), until Ctrl-C
 	LOCAL_FRESH=$(FRESH) $(BIN)/python -m local_runtime up
 
 aws: $(STAMP) ## Only the embedded AWS (127.0.0.1:4566) with tables, for `chalice local --stage local`
@@ -49,7 +55,7 @@ aws: $(STAMP) ## Only the embedded AWS (127.0.0.1:4566) with tables, for `chalic
 redrive-payments: $(STAMP) ## Run the local stack's FAILED payments again (payments DLQ -> topic); AWS: see README
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_AWS_PORT) $(BIN)/python -m ops.redrive_payments --stage local
 
-test: $(STAMP) $(CHECKOV_STAMP) lint ## Every test
+test: $(STAMP) $(CHECKOV_STAMP) $(CHROMIUM) lint ## Every test
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP) ## Event-flow benchmark: 100 orders at 10/s, then 30/s for 60 s; each ends with a JSON line

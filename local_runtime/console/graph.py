@@ -75,7 +75,8 @@ def build(workers) -> dict:
                     g.edge(to, f"queue:{subscription['queue']}", lit_by=[_lit(source, function)])
             else:
                 to, function = g.node(f"fn:{target['function']}", "function", target["function"]), target["function"]
-            g.edge(bus_id, rule_id, lit_by=[_lit(source, function)])
+            # The rule matched whether its target then took the event or it was dead-lettered.
+            g.edge(bus_id, rule_id, lit_by=[_lit(source, function), _lit(source, "dlq")])
             g.edge(rule_id, to, lit_by=[_lit(source, function)])
             dlq = target.get("dead_letter_queue", defaults.get("dead_letter_queue"))
             if dlq:
@@ -85,11 +86,13 @@ def build(workers) -> dict:
     if pipe:
         pipe_id = g.node(f"pipe:{pipe['name']}", "pipe", f"pipe {pipe['name']}", filter=pipe.get("filter"))
         source = f"pipe:{pipe['name']}"
-        g.edge(f"stream:{pipe['source']['table']}", pipe_id, lit_by=[_lit(source)])
+        # One count per batch the pipe read: it either reached the bus or was dead-lettered.
+        target_bus = pipe["target"]["bus"]
+        read = [_lit(source, f"bus:{target_bus}"), _lit(source, "dlq")]
+        g.edge(f"stream:{pipe['source']['table']}", pipe_id, lit_by=read)
         enrichment = (pipe.get("enrichment") or {}).get("function")
         if enrichment:
             g.edge(pipe_id, g.node(f"fn:{enrichment}", "function", enrichment), lit_by=[_lit(source, enrichment)])
-        target_bus = pipe["target"]["bus"]
         g.edge(pipe_id, f"bus:{target_bus}", lit_by=[_lit(source, f"bus:{target_bus}")])
         if pipe["source"].get("dead_letter_queue"):
             g.edge(pipe_id, f"queue:{pipe['source']['dead_letter_queue']}", "dead-letter", [_lit(source, "dlq")])

@@ -136,7 +136,7 @@ function openTrace(filter = {}) {
 function showDelivery(entry) {
   const rows = document.getElementById("trace-rows");
   const time = new Date(entry.at * 1000).toLocaleTimeString();
-  rows.prepend(el("tr", { class: entry.result, "data-source": entry.source, "data-function": entry.function },
+  rows.prepend(el("tr", { class: entry.result, "data-result": entry.result, "data-source": entry.source, "data-function": entry.function },
     el("td", {}, time), el("td", {}, entry.source), el("td", {}, entry.function), el("td", {}, entry.records),
     el("td", {}, entry.result), el("td", {}, entry.ms.toFixed(1))));
   while (rows.children.length > 500) rows.lastChild.remove();
