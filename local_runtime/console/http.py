@@ -12,8 +12,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from local_runtime import trace
-from local_runtime.console import executions, graph
+from local_runtime.console import graph
 from local_runtime.console.errors import ConsoleError, not_found
+from local_runtime.console.executions import Executions
 from local_runtime.console.feed import TraceFeed
 from local_runtime.console.queues import Queues
 from local_runtime.console.replays import Archive, ReplayRequest
@@ -36,6 +37,7 @@ class Console:
         self.topology = graph.build(workers)
         self.queues = Queues(resources, declared)
         self.archive = Archive(resources.bus_arn)
+        self.executions = Executions()
         self.schedules = {w.function: w for w in workers if isinstance(w, Schedule)}
         self.feed = TraceFeed()
         trace.subscribe(self.feed)
@@ -51,7 +53,7 @@ class Console:
             ("POST", r"/api/queues/(?P<name>[\w.-]+)/redrive", self.queues.redrive),
             ("GET", r"/api/archive", self.archive.view),
             ("POST", r"/api/replays", self._replay, "body"),
-            ("GET", r"/api/executions", lambda: {"executions": executions.recent()}),
+            ("GET", r"/api/executions", lambda: {"executions": self.executions.recent()}),
             ("GET", r"/api/schedules", self._schedules),
             ("POST", r"/api/schedules/(?P<function>\w+)/fire", self._fire),
         ]
