@@ -79,6 +79,9 @@ class Console:
             return _send_json(request, 502, failure.body())
         except BotoCoreError as error:
             return _send_json(request, 502, ConsoleError(502, "AWS_UNREACHABLE", str(error)).body())
+        except Exception as error:  # a console bug answers in the error shape; the API is unaffected
+            log.exception("console: %s %s failed", request.command, request.path)
+            return _send_json(request, 500, ConsoleError(500, "INTERNAL_ERROR", str(error)).body())
         if isinstance(result, tuple):
             return _send(request, 200, result[0], result[1])
         _send_json(request, 200, result)
