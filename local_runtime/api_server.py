@@ -79,13 +79,17 @@ class _RequestHandler(ChaliceRequestHandler):
     # handle(self) answers a request whose path is the prefix or under it.
     mounts: tuple = ()
 
-    def _dispatch(self) -> None:
+    def _generic_handle(self) -> None:
         for prefix, handle in self.mounts:
             if self.path == prefix or self.path.startswith((prefix + "/", prefix + "?")):
                 return handle(self)
-        return self._generic_handle()
+        return super()._generic_handle()
 
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
+    def _handle(self) -> None:
+        self._generic_handle()
+
+    # Chalice binds its do_* to its own _generic_handle; these reach the override above (and the mounts).
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
     def parse_request(self) -> bool:
         if not super().parse_request():
