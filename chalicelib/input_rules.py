@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, StringConstraints, ValidationError, WrapValidator
+from pydantic import AwareDatetime, BeforeValidator, StringConstraints, ValidationError, WithJsonSchema, WrapValidator
 from pydantic_core import PydanticCustomError
 
 from chalicelib.timestamps import iso
@@ -126,4 +126,8 @@ CurrencyCode = Annotated[
 Money = Annotated[Decimal, BeforeValidator(_money)]
 Count = Annotated[int, BeforeValidator(_integer)]
 QueryCount = Annotated[int, BeforeValidator(_query_integer)]
-Timestamp = Annotated[AwareDatetime, WrapValidator(_timestamp)]
+Timestamp = Annotated[
+    AwareDatetime,
+    WrapValidator(_timestamp),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": f"^{_RFC3339.pattern}$"}),
+]

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
+from local_runtime import api_docs
+
 # The API's error shape (chalicelib/api/errors.py) for the one answer the server gives itself.
 _STOPPING = json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": "the local stack is stopping"}}).encode()
 
@@ -106,6 +108,14 @@ class _RequestHandler(ChaliceRequestHandler):
             self.wfile.write(body)
             self.close_connection = True
         return self._admitted
+
+    def _generic_handle(self) -> None:
+        # Dev-only pages share the API's port (never shipped: Lambda has no local_runtime).
+        answer = api_docs.page(self.command, self.path)
+        if answer is None:
+            super()._generic_handle()
+        else:
+            self._send_http_response(*answer)
 
     def handle_one_request(self) -> None:
         try:

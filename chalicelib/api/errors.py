@@ -1,4 +1,4 @@
-"""Every HTTP error is `{"error": {"code", "message"}}` with a stable code."""
+"""Every HTTP error is `{"error": {"code", "message", "details"}}` (ErrorResponse) with a stable code."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from chalice import Response
 from pydantic import ValidationError
 
+from chalicelib.api.responses import ErrorBody, ErrorResponse
 from chalicelib.orders.errors import InvalidPageToken, InvalidTransition, OrderNotFound, VersionConflict
 
 logger = Logger(service="orders-api")
@@ -27,10 +28,10 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, details: list | None = None, headers=None) -> Response:
-    body: dict = {"error": {"code": code, "message": message}}
-    if details:
-        body["error"]["details"] = details
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
+    error = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or None))
+    return Response(
+        body=error.to_json(), status_code=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 # Pydantic's own error types, grouped into our stable codes; our rules (chalicelib/input_rules.py)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.api.errors import ApiError, json_errors
-from chalicelib.api.requests import json_body, plausible_id, query_params
+from chalicelib.api.errors import ApiError
+from chalicelib.api.operations import BAD_BODY, Answer, Call, Header, Link, Operation, operation
+from chalicelib.api.requests import plausible_id
+from chalicelib.api.responses import OrderPage, OrderView
 from chalicelib.idempotency import run_once
 from chalicelib.input_rules import QueryCount
 from chalicelib.orders.errors import OrderNotFound
@@ -16,9 +17,14 @@ from chalicelib.orders.model import Identifier, NewOrder, OrderStatus, StatusCha
 from chalicelib.orders.repository import OrdersRepository
 
 MAX_IDEMPOTENCY_KEY = 128
+TAG = "orders"
+ORDER_ID = {"order_id": {"type": "string", "minLength": 1, "description": "The orderId POST /orders answered."}}
+NOT_FOUND = {404: ("ORDER_NOT_FOUND",)}
 
 
 class ListQuery(BaseModel):
+    """GET /orders: at least one of customerId and status."""
+
     model_config = ConfigDict(extra="forbid")
 
     customerId: Identifier | None = None
@@ -43,18 +49,45 @@ def _order_id(order_id: str) -> str:
     return order_id
 
 
-def _created(order: dict) -> Response:
-    return Response(
-        body=order,
-        status_code=201,
-        headers={"Location": f"/orders/{order['orderId']}", "Content-Type": "application/json"},
+def _created(order: dict) -> Answer:
+    return Answer(201, OrderView.model_validate(order), {"Location": f"/orders/{order['orderId']}"})
+
+
+@operation(
+    Operation(
+        "POST",
+        "/orders",
+        "createOrder",
+        "Create an order: the server assigns the id and prices it exactly.",
+        TAG,
+        answers={201: OrderView},
+        errors={
+            **BAD_BODY,
+            409: ("IDEMPOTENCY_IN_PROGRESS",),
+            422: ("IDEMPOTENCY_KEY_REUSED",),
+        },
+        body=NewOrder,
+        headers=(
+            Header(
+                "Idempotency-Key",
+                {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
+                "A retry with the same key and body returns the first response (24 h); "
+                "the same key with another body is 422 IDEMPOTENCY_KEY_REUSED.",
+            ),
+        ),
+        answer_headers={201: ("Location",)},
+        links={
+            201: (
+                Link("GetOrder", "getOrder", {"order_id": "$response.body#/orderId"}),
+                Link("ChangeOrderStatus", "changeOrderStatus", {"order_id": "$response.body#/orderId"}),
+                Link("DeleteOrder", "deleteOrder", {"order_id": "$response.body#/orderId"}),
+            )
+        },
     )
-
-
-@json_errors
-def create_order(request) -> Response:
-    data = NewOrder.model_validate(json_body(request))
-    key = (request.headers or {}).get("idempotency-key")
+)
+def create_order(call: Call) -> Answer:
+    data: NewOrder = call.body
+    key = call.headers.get("idempotency-key")
 
     def create() -> dict:
         order = new_order(data)
@@ -71,30 +104,77 @@ def create_order(request) -> Response:
             f"Idempotency-Key {issue}",
             [{"field": "Idempotency-Key", "code": "INVALID_IDEMPOTENCY_KEY", "issue": issue}],
         )
-    return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, request.lambda_context))
+    return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, call.lambda_context))
 
 
-@json_errors
-def get_order(order_id: str) -> dict:
-    return _repository().get(_order_id(order_id)).to_api()
+@operation(
+    Operation(
+        "GET",
+        "/orders/{order_id}",
+        "getOrder",
+        "Read an order.",
+        TAG,
+        answers={200: OrderView},
+        errors=NOT_FOUND,
+        path_params=ORDER_ID,
+    )
+)
+def get_order(order_id: str) -> Answer:
+    return Answer(200, OrderView.model_validate(_repository().get(_order_id(order_id)).to_api()))
 
 
-@json_errors
-def list_orders(request) -> dict:
-    params = ListQuery.model_validate(query_params(request, set(ListQuery.model_fields)))
+@operation(
+    Operation(
+        "GET",
+        "/orders",
+        "listOrders",
+        "List orders by customer and/or status, newest first, a page at a time.",
+        TAG,
+        answers={200: OrderPage},
+        errors={400: ("VALIDATION_ERROR", "INVALID_NEXT_TOKEN")},
+        query=ListQuery,
+    )
+)
+def list_orders(call: Call) -> Answer:
+    params: ListQuery = call.query
     page = _repository().list(
         customer_id=params.customerId, status=params.status, limit=params.limit, next_token=params.nextToken
     )
-    return {"orders": [o.to_api() for o in page.orders], "nextToken": page.next_token}
+    orders = [OrderView.model_validate(o.to_api()) for o in page.orders]
+    return Answer(200, OrderPage(orders=orders, nextToken=page.next_token))
 
 
-@json_errors
-def change_status(request, order_id: str) -> dict:
-    change = StatusChange.model_validate(json_body(request))
-    return _repository().change_status(_order_id(order_id), change.status, change.version).to_api()
+@operation(
+    Operation(
+        "PATCH",
+        "/orders/{order_id}",
+        "changeOrderStatus",
+        "Move an order to another status; `version` is the one last read (optimistic locking).",
+        TAG,
+        answers={200: OrderView},
+        errors={**BAD_BODY, **NOT_FOUND, 409: ("INVALID_STATUS_TRANSITION", "VERSION_CONFLICT")},
+        body=StatusChange,
+        path_params=ORDER_ID,
+    )
+)
+def change_status(call: Call, order_id: str) -> Answer:
+    change: StatusChange = call.body
+    order = _repository().change_status(_order_id(order_id), change.status, change.version)
+    return Answer(200, OrderView.model_validate(order.to_api()))
 
 
-@json_errors
-def delete_order(order_id: str) -> Response:
+@operation(
+    Operation(
+        "DELETE",
+        "/orders/{order_id}",
+        "deleteOrder",
+        "Delete an order.",
+        TAG,
+        answers={204: None},
+        errors=NOT_FOUND,
+        path_params=ORDER_ID,
+    )
+)
+def delete_order(order_id: str) -> Answer:
     _repository().delete(_order_id(order_id))
-    return Response(body="", status_code=204)
+    return Answer(204)

@@ -66,7 +66,7 @@ class NewOrder(_Strict):
     customerId: Identifier
     customerEmail: Email
     items: Annotated[list[OrderItemInput], Field(min_length=1, max_length=MAX_ITEMS)]
-    currency: CurrencyCode = "USD"
+    currency: Annotated[CurrencyCode, Field(json_schema_extra={"enum": sorted(CURRENCIES)})] = "USD"
 
     @field_validator("currency")
     @classmethod
