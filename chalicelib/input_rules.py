@@ -11,7 +11,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, StringConstraints, ValidationError, WithJsonSchema, WrapValidator
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    WrapValidator,
+)
 from pydantic_core import PydanticCustomError
 
 from chalicelib.timestamps import iso
@@ -124,7 +132,10 @@ CurrencyCode = Annotated[
 ]
 # Money's range and cents are the field's own constraints (OUT_OF_RANGE, TOO_MANY_DECIMAL_PLACES).
 Money = Annotated[Decimal, BeforeValidator(_money)]
-Count = Annotated[int, BeforeValidator(_integer)]
+# JSON Schema counts 2.0 as an integer; this API does not (README), which a schema cannot say.
+Count = Annotated[
+    int, BeforeValidator(_integer), Field(description="A whole JSON number written without a fraction: 2, not 2.0.")
+]
 QueryCount = Annotated[int, BeforeValidator(_query_integer)]
 Timestamp = Annotated[
     AwareDatetime,

@@ -62,10 +62,8 @@ def _spec() -> bytes:
     return json.dumps(build_spec(), indent=2).encode()
 
 
-def page(method: str, path: str) -> tuple[int, dict[str, str], bytes] | None:
-    """(status, headers, body) for a docs path, or None: the request is the app's."""
-    if method != "GET":
-        return None
+def page(path: str) -> tuple[int, dict[str, str], bytes] | None:
+    """(status, headers, body) for a GET of a docs path, or None: the request is the app's."""
     path = path.split("?", 1)[0]
     if path == SPEC_PATH:
         return 200, {"Content-Type": "application/json"}, _spec()

@@ -109,13 +109,20 @@ class _RequestHandler(ChaliceRequestHandler):
             self.close_connection = True
         return self._admitted
 
-    def _generic_handle(self) -> None:
+    def do_GET(self) -> None:
         # Dev-only pages share the API's port (never shipped: Lambda has no local_runtime).
-        answer = api_docs.page(self.command, self.path)
+        answer = api_docs.page(self.path)
         if answer is None:
-            super()._generic_handle()
+            self._generic_handle()
         else:
             self._send_http_response(*answer)
+
+    def __getattr__(self, name: str):
+        # http.server answers a method it has no do_<METHOD> for (TRACE, QUERY, ...) with a 501 HTML
+        # page; the app answers it as any method its path does not take (405 with Allow, error shape).
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
 
     def handle_one_request(self) -> None:
         try:

@@ -139,8 +139,16 @@ def reshape_chalice_errors(event, get_response):
         message = body["Message"]
         if code == "UNSUPPORTED_MEDIA_TYPE":
             message = f"{message}; send the body as application/json"
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        if code == "METHOD_NOT_ALLOWED":
+            # A method no route can take (TRACE): Chalice's Allow would list the 405 routes too.
+            from chalicelib.api.routing import ALLOWED
+
+            allowed = ALLOWED.get((getattr(event, "context", None) or {}).get("resourcePath"))
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+                message = f"{event.method} is not allowed here; allowed: {headers['Allow']}"
         if code == "INTERNAL_ERROR":
             logger.error("unhandled error", extra={"path": getattr(event, "path", None)})
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
         return error_response(response.status_code, code, message, headers=headers)
     return response

@@ -71,7 +71,7 @@ def build_spec() -> dict:
                     "in": "header",
                     "required": False,
                     "description": "Follows the request through every hop of the event flow; made if absent.",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+                    "schema": {"type": "string"},
                 }
             },
             "responses": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from chalicelib.api.errors import ApiError
 from chalicelib.api.operations import BAD_BODY, Answer, Call, Header, Link, Operation, operation
@@ -17,6 +17,10 @@ from chalicelib.orders.model import Identifier, NewOrder, OrderStatus, StatusCha
 from chalicelib.orders.repository import OrdersRepository
 
 MAX_IDEMPOTENCY_KEY = 128
+# Visible ASCII, spaces inside only: HTTP trims a header value's ends, and carries other bytes as latin-1 guesses.
+IDEMPOTENCY_KEY = TypeAdapter(
+    Annotated[str, StringConstraints(pattern=rf"^[!-~](?:[ -~]{{0,{MAX_IDEMPOTENCY_KEY - 2}}}[!-~])?$")]
+)
 TAG = "orders"
 ORDER_ID = {"order_id": {"type": "string", "minLength": 1, "description": "The orderId POST /orders answered."}}
 NOT_FOUND = {404: ("ORDER_NOT_FOUND",)}
@@ -70,7 +74,7 @@ def _created(order: dict) -> Answer:
         headers=(
             Header(
                 "Idempotency-Key",
-                {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
+                IDEMPOTENCY_KEY.json_schema(),
                 "A retry with the same key and body returns the first response (24 h); "
                 "the same key with another body is 422 IDEMPOTENCY_KEY_REUSED.",
             ),
@@ -96,14 +100,16 @@ def create_order(call: Call) -> Answer:
 
     if key is None:
         return _created(create())
-    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        issue = f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+    try:
+        IDEMPOTENCY_KEY.validate_python(key)
+    except ValidationError:
+        issue = f"must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters (spaces only inside)"
         raise ApiError(
             400,
             "VALIDATION_ERROR",
             f"Idempotency-Key {issue}",
             [{"field": "Idempotency-Key", "code": "INVALID_IDEMPOTENCY_KEY", "issue": issue}],
-        )
+        ) from None
     return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, call.lambda_context))
 
 

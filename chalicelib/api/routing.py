@@ -15,11 +15,14 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 CATCH_ALL = "/{proxy+}"
 # No body reaches these views; any content type must get the 404/405, not Chalice's 415.
 _ANY_CONTENT = ["*/*"]
+# Route template -> the methods its own views take (filled by answer_every_request).
+ALLOWED: dict[str, list[str]] = {}
 
 
 def answer_every_request(app: Chalice) -> None:
     """Route each known path's other methods to 405, and `/` and every unknown path to 404."""
     known = {path: sorted(entries) for path, entries in app.routes.items()}
+    ALLOWED.update(known)
     for path, allowed in known.items():
         others = [method for method in METHODS if method not in allowed]
         if others:

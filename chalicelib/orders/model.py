@@ -45,9 +45,10 @@ def check_transition(current: OrderStatus, requested: OrderStatus) -> None:
         raise InvalidTransition(current.value, requested.value, sorted(s.value for s in allowed))
 
 
-Email = Annotated[
-    str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", strip_whitespace=True)
-]
+# Whitespace spelled out: `\s` means other characters in Python, in pydantic's Rust regex and in the
+# ECMA-262 regex of the OpenAPI spec's JSON Schema (e.g. U+0085), and the three must agree.
+_PART = r"[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+Email = Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=rf"^{_PART}@{_PART}\.{_PART}$")]
 
 
 class _Strict(BaseModel):

@@ -1,0 +1,86 @@
+"""The running local stack serves its OpenAPI spec and Swagger UI, and schemathesis finds nothing wrong with it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from openapi_spec_validator import validate
+
+from chalicelib.api.openapi import build_spec
+from local_runtime.api_docs import swagger_ui_dir
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REPORT = PROJECT_DIR / "build" / "schemathesis.txt"
+
+
+def test_openapi_json_is_the_spec_and_valid(stack):
+    response = stack.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    served = response.json()
+    validate(served)
+    assert served == build_spec()
+
+
+def test_docs_page_loads_swagger_ui_from_local_assets(stack):
+    page = stack.get("/docs")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert "/docs/swagger-ui-bundle.js" in assets
+    assert all(a.startswith("/docs/") for a in assets), "every asset is served locally: /docs works offline"
+    assert 'url: "/openapi.json"' in page.text
+    for asset in assets:
+        answer = stack.get(asset)
+        assert answer.status_code == 200, asset
+        assert answer.content == (swagger_ui_dir() / asset.removeprefix("/docs/")).read_bytes()
+    # Swagger UI 5 renders OpenAPI 3.1 (4.x does not).
+    assert (swagger_ui_dir() / "VERSION").read_text().strip().startswith("v5.")
+
+
+def test_docs_serve_only_their_own_files(stack):
+    for path in ("/docs/../app.py", "/docs/VERSION", "/docs/oauth2-redirect.html", "/openapi.yaml"):
+        response = stack.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "ROUTE_NOT_FOUND"
+
+
+def test_other_methods_on_docs_paths_are_the_apps(stack):
+    response = requests.post(stack.api + "/openapi.json", json={}, timeout=10)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "ROUTE_NOT_FOUND"
+
+
+def test_methods_http_server_has_no_handler_for_get_the_apps_405(stack):
+    for method in ("TRACE", "QUERY"):
+        response = requests.request(method, stack.api + "/orders", timeout=10)
+        assert response.status_code == 405, method
+        assert response.headers["Allow"] == "GET, POST"
+        assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_schemathesis_finds_no_failure(stack):
+    """Every phase (examples, coverage, fuzzing, stateful via links) with schemathesis.toml's bounds."""
+    REPORT.parent.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "NO_COLOR": "1"}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("st")), "run", f"{stack.api}/openapi.json", "--url", stack.api],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    REPORT.write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, f"schemathesis failed (full output in {REPORT}):\n{result.stdout[-6000:]}"
+    generated = re.search(r"(\d+) generated", result.stdout)
+    assert generated and int(generated.group(1)) > 300, result.stdout[-2000:]
+    for phase in ("Coverage", "Fuzzing", "Stateful"):
+        assert re.search(rf"✅\s+{phase}", result.stdout), f"{phase} phase did not pass:\n{result.stdout[-3000:]}"
+    print(f"schemathesis: {generated.group(1)} test cases generated")
