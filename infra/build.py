@@ -12,6 +12,7 @@ declaration and the state machine definitions into one directory:
       state_machines/         ASL templates whose task resources Terraform fills with ARNs
       deployment.zip          the Lambda package Chalice built
       terraform.tfvars.json   stage and name_prefix from .chalice/config.json
+      openapi.json            the API's OpenAPI 3.1 document (infra/api_spec.py)
 
 Why post-processing rather than ``*_override.tf`` files: overrides are merged only by Terraform,
 so checkov and our reference checks would see Chalice's uncorrected resources; Chalice's export
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import yaml
 
-from infra import hcl
+from infra import api_spec, hcl
 from infra.hcl import COMMENTS, Expr
 
 INFRA_DIR = Path(__file__).resolve().parent
@@ -578,6 +579,7 @@ def build(
     if backend == "s3":
         (out / "backend.tf").write_text(S3_BACKEND)
         (out / "backend.hcl.example").write_text(S3_BACKEND_EXAMPLE.format(prefix=prefix))
+    api_spec.write_spec(out)
     tfvars = {"stage": stage, "name_prefix": prefix}
     (out / "terraform.tfvars.json").write_text(json.dumps(tfvars, indent=2) + "\n")
     return module
