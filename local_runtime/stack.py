@@ -127,8 +127,9 @@ class LocalStack:
             mounts = ((CONSOLE_PREFIX, console.handle),)
             self._api_server = ApiServer(self.app, config, s.host, s.api_port, s.http_log, mounts)
             self._api_server.start()
-            log.info("API on http://%s:%d", s.host, s.api_port)
-            log.info("console on http://%s:%d%s", s.host, s.api_port, CONSOLE_PREFIX)
+            api = f"http://{s.host}:{s.api_port}"
+            log.info("API on %s  (Swagger UI %s/docs, OpenAPI %s/openapi.json)", api, api, api)
+            log.info("console on %s%s", api, CONSOLE_PREFIX)
 
     def _aws_died(self, code: int) -> None:
         # Stop rather than restart: what changed since the last periodic save is gone, and a

@@ -18,6 +18,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 REPORT = PROJECT_DIR / "build" / "schemathesis.txt"
 
 
+def test_make_dev_prints_where_the_docs_are(stack):
+    assert f"Swagger UI {stack.api}/docs" in stack.output()
+
+
 def test_openapi_json_is_the_spec_and_valid(stack):
     response = stack.get("/openapi.json")
     assert response.status_code == 200
