@@ -154,3 +154,22 @@ def test_an_answer_its_operation_does_not_declare_fails_loudly():
             run()
     finally:
         operations.OPERATIONS.pop("testOnlyX")
+
+
+def test_a_failed_payment_as_the_workflow_stores_it_is_a_failed_record():
+    """FAILED records are written by the state machine (infra/state_machines/payments.asl.json), not by Python."""
+    from chalicelib.api.responses import FailedPayment, PaymentRecord
+    from chalicelib.payments.model import record_to_api
+
+    stored = {
+        "paymentId": "p-1",
+        "status": "FAILED",
+        "failure": json.dumps({"Error": "States.Timeout", "Cause": "took too long"}),
+        "execution": "arn:aws:states:us-east-1:123456789012:execution:payments:p-1",
+        "failedAt": "2026-01-02T03:04:05.678Z",
+        "receivedAt": "2026-01-02T03:04:00.000Z",
+        "payment": json.dumps({"paymentId": "p-1", "amount": "1.00"}),
+    }
+    record = PaymentRecord.model_validate(record_to_api(stored))
+    assert isinstance(record.root, FailedPayment)
+    assert record.model_dump(mode="json")["reason"] == "took too long"

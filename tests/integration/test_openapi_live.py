@@ -6,13 +6,17 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
+from jsonschema import Draft202012Validator, ValidationError
 from openapi_spec_validator import validate
 
 from chalicelib.api.openapi import build_spec
 from local_runtime.api_docs import swagger_ui_dir
+from tests.integration.test_payments_flow import new_order, outcome, payment_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 REPORT = PROJECT_DIR / "build" / "schemathesis.txt"
@@ -66,6 +70,46 @@ def test_methods_http_server_has_no_handler_for_get_the_apps_405(stack):
         assert response.status_code == 405, method
         assert response.headers["Allow"] == "GET, POST"
         assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def _conforms(spec: dict, path: str, method: str, response) -> None:
+    """``response`` is one the spec declares for the operation, with that status's body schema."""
+    declared = spec["paths"][path][method]["responses"][str(response.status_code)]
+    schema = declared["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema, "components": spec["components"]}).validate(response.json())
+
+
+def test_answers_schemathesis_seldom_reaches_conform_to_the_spec(stack):
+    """Payment outcomes and reports need time or a schedule to exist; here they are made first."""
+    spec = build_spec()
+    order = new_order(stack)
+    paid, wrong = payment_for(order), payment_for(order, amount="0.01")
+    for payment in (paid, wrong):
+        assert stack.post("/payments", payment).status_code == 202
+    assert outcome(stack, paid["paymentId"])["status"] == "PROCESSED"
+    assert outcome(stack, wrong["paymentId"])["status"] == "REJECTED"
+    for payment in (paid, wrong):
+        _conforms(spec, "/payments/{payment_id}", "get", stack.get(f"/payments/{payment['paymentId']}"))
+    today = str(datetime.now(UTC).date())
+    _conforms(spec, "/analytics/events/{day}", "get", stack.get(f"/analytics/events/{today}"))
+    tomorrow_nine = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT09:00:00Z")
+    fired = subprocess.run(
+        [sys.executable, "-m", "local_runtime", "fire", "daily_report", "--at", tomorrow_nine],
+        cwd=PROJECT_DIR,
+        env={"LOCAL_AWS_PORT": str(stack.aws_port), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert fired.returncode == 0, fired.stderr
+    report = stack.get(f"/reports/daily/{today}")
+    assert report.status_code == 200
+    _conforms(spec, "/reports/daily/{day}", "get", report)
+    with pytest.raises(ValidationError):  # the check is real: a body of another shape fails it
+        Draft202012Validator({"$ref": "#/components/schemas/DailyReport", "components": spec["components"]}).validate(
+            {**report.json(), "orders": "1"}
+        )
 
 
 def test_schemathesis_finds_no_failure(stack):
