@@ -3,6 +3,8 @@
 Assembled here rather than by a generator library: the Chalice ones (chalice-spec) target OpenAPI
 3.0 through apispec and would have to decorate app.py; pydantic already writes JSON Schema 2020-12,
 which OpenAPI 3.1 takes as it is, so what remains is the paths and error responses (as FastAPI does).
+Lambda never calls it (the local runtime serves it, `make package` writes it); it lives beside the
+declarations it reads, as the API's contract, and costs the package a few kilobytes.
 """
 
 from __future__ import annotations
@@ -29,8 +31,7 @@ RESPONSE_HEADERS = {
     },
 }
 
-# What answers an operation can give besides its own: API Gateway's throttling (on AWS), and a
-# path parameter holding "/", which names a path no route takes.
+# Every operation can also meet API Gateway's throttling (on AWS only: infra/api_errors.tf).
 THROTTLED = {429: ("THROTTLED",)}
 
 DESCRIPTION = """\
@@ -141,6 +142,7 @@ def _operation(op: Operation, schemas: dict) -> dict:
             }
         spec["responses"][str(status)] = answer
     errors = {**op.errors, **THROTTLED}
+    # A path parameter holding "/" names a path no route takes.
     if op.path_params:
         errors[404] = (*errors.get(404, ()), "ROUTE_NOT_FOUND")
     for status, codes in sorted(errors.items()):

@@ -126,9 +126,10 @@ def _respond(spec: Operation, answer: Answer) -> Response:
         or (declared is None) != (answer.body is None)
         or (declared and type(answer.body) is not declared)
     ):
+        declared_text = ", ".join(f"{s}: {getattr(m, '__name__', 'no body')}" for s, m in spec.answers.items())
         raise TypeError(
             f"{spec.operation_id} answered {answer.status} with {type(answer.body).__name__}, which its operation "
-            f"does not declare ({ {s: getattr(m, '__name__', None) for s, m in spec.answers.items()} })"
+            f"does not declare ({declared_text})"
         )
     if answer.body is None:
         return Response(body="", status_code=answer.status, headers=answer.headers)
