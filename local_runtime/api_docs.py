@@ -11,6 +11,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+from chalice.local import ChaliceRequestHandler
+
 SPEC_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
 _TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png"}
@@ -60,6 +62,16 @@ def _spec() -> bytes:
     from chalicelib.api.openapi import build_spec
 
     return json.dumps(build_spec(), indent=2).encode()
+
+
+def handle(handler) -> None:
+    """The API server's mount (local_runtime/api_server.py) for SPEC_PATH and DOCS_PATH: ours, or the app's answer."""
+    answer = page(handler.path) if handler.command == "GET" else None
+    if answer is None:
+        # Another method, or a path under ours that is no docs file: the app answers (404, 405).
+        ChaliceRequestHandler._generic_handle(handler)
+    else:
+        handler._send_http_response(*answer)
 
 
 def page(path: str) -> tuple[int, dict[str, str], bytes] | None:

@@ -9,8 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
-from local_runtime import api_docs
-
 # The API's error shape (chalicelib/api/errors.py) for the one answer the server gives itself.
 _STOPPING = json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": "the local stack is stopping"}}).encode()
 
@@ -108,14 +106,6 @@ class _RequestHandler(ChaliceRequestHandler):
             self.wfile.write(body)
             self.close_connection = True
         return self._admitted
-
-    def do_GET(self) -> None:
-        # Dev-only pages share the API's port (never shipped: Lambda has no local_runtime).
-        answer = api_docs.page(self.path)
-        if answer is None:
-            self._generic_handle()
-        else:
-            self._send_http_response(*answer)
 
     def __getattr__(self, name: str):
         # http.server answers a method it has no do_<METHOD> for (TRACE, QUERY, ...) with a 501 HTML

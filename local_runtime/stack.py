@@ -12,7 +12,7 @@ from pathlib import Path
 from chalice.cli.factory import CLIFactory
 
 from chalicelib.aws import clients
-from local_runtime import faults, lambda_endpoint, positions, provision, state_machines
+from local_runtime import api_docs, faults, lambda_endpoint, positions, provision, state_machines
 from local_runtime.api_server import ApiServer
 from local_runtime.console.http import PREFIX as CONSOLE_PREFIX
 from local_runtime.console.http import Console
@@ -124,7 +124,11 @@ class LocalStack:
             # State machines: their Lambda tasks reach our handlers through the Invoke endpoint (MOTO_PORT).
             self._lambda_endpoint.task_states.update(state_machines.create_all(self.invoker))
             console = Console(self.resources, self.workers)
-            mounts = ((CONSOLE_PREFIX, console.handle),)
+            mounts = (
+                (CONSOLE_PREFIX, console.handle),
+                (api_docs.SPEC_PATH, api_docs.handle),
+                (api_docs.DOCS_PATH, api_docs.handle),
+            )
             self._api_server = ApiServer(self.app, config, s.host, s.api_port, s.http_log, mounts)
             self._api_server.start()
             api = f"http://{s.host}:{s.api_port}"
