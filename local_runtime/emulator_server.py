@@ -27,7 +27,13 @@ def _console_log() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
+# Each request's thread waits on its socket, then queues for the GIL; CPython's default 5 ms
+# interval made that queue most of a short request's time under load (see local_runtime/stack.py).
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
 def main(argv: list[str] | None = None) -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     _console_log()
     install_all()
     code = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -60,6 +61,11 @@ def load_app(stage: str):
     return app, config
 
 
+# The API, the delivery loops and the handlers share this process's GIL, and nearly every thread spends
+# its life waiting on a socket. After each wait a thread queues for the GIL behind busy ones; with
+# CPython's default 5 ms interval an API request waited several ms per hand-off.
+SWITCH_INTERVAL_SECONDS = 0.001
+
 # LocalStack.exit_code when the embedded AWS died under the stack.
 EMULATOR_DIED = 3
 
@@ -81,6 +87,7 @@ class LocalStack:
 
     def start(self) -> None:
         s = self.settings
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         s.state_dir.mkdir(parents=True, exist_ok=True)
         if s.fresh:
             positions.forget(s.state_dir)

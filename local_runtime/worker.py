@@ -33,7 +33,16 @@ class Worker(threading.Thread):
         """Do one round of work; return whether there was any."""
         raise NotImplementedError
 
+    def finish(self) -> None:
+        """Called once after the last poll, before the thread ends (a stop, or the loop's end)."""
+
     def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self.finish()
+
+    def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
                 busy = self.poll()

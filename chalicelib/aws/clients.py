@@ -10,8 +10,13 @@ from functools import cache
 import boto3
 from botocore.config import Config
 
-# Fail fast rather than hang a Lambda invocation on a slow dependency.
-_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+# Fail fast rather than hang a Lambda invocation on a slow dependency. A Lambda runs one invocation
+# at a time; the local runtime shares each client among its delivery threads and handlers, and
+# botocore's default pool of 10 connections made it open (and the emulator accept) a new connection
+# for most calls under load.
+_CONFIG = Config(
+    connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=64
+)
 
 
 @cache

@@ -15,6 +15,8 @@ UNREADABLE_STATE_EXIT = 4
 # and may have a `stop()` the server calls as it stops (persistence saves there).
 # Persistence comes last: it restores saved state into backends the other patches have shaped.
 PATCHES: tuple[str, ...] = (
+    "server_path",
+    "service_costs",
     "eventbridge",
     "dynamodb_atomic_writes",
     "dynamodb_transactions",

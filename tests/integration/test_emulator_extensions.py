@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
 import time
 
 import boto3
 import pytest
+import requests
 
 from local_runtime.emulator import EmbeddedAws
 from local_runtime.emulator_patches.stream_wait import WAIT_HEADER
@@ -135,3 +138,43 @@ def test_a_transaction_that_holds_writes_every_item(stream):
     )
     assert dynamodb.get_item(TableName="waits", Key={"k": {"S": "t1"}})["Item"]["k"]["S"] == "t1"
     assert dynamodb.get_item(TableName="waits", Key={"k": {"S": "t2"}})["Item"]["n"]["N"] == "1"
+
+
+def test_the_embedded_aws_keeps_a_connection_for_the_next_request(emulator):
+    """werkzeug closes every connection; the emulator keeps it, even when a body was left unread."""
+    connection = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=10)
+    sockets = []
+    for body in (b"", b"x" * 100_000, b""):  # moto never reads a body here: it is drained, not taken as a request
+        connection.request("GET", "/moto-api/data.json", body=body)
+        response = connection.getresponse()
+        assert response.status == 200 and json.loads(response.read())
+        assert response.getheader("Connection") != "close"
+        sockets.append(connection.sock)
+    assert sockets[0] is not None and sockets == [sockets[0]] * 3  # one connection served all three
+    connection.close()
+    sqs = boto3.client(
+        "sqs", endpoint_url=emulator.endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    queue = sqs.create_queue(QueueName="kept-alive")["QueueUrl"]
+    answers = [sqs.send_message(QueueUrl=queue, MessageBody=str(i))["ResponseMetadata"] for i in range(3)]
+    assert all(a["HTTPHeaders"].get("connection") != "close" for a in answers)
+    counted = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
+    assert counted["Attributes"] == {"ApproximateNumberOfMessages": "3"}
+
+
+def test_a_chunked_request_is_answered_and_then_its_connection_closed(emulator):
+    def body():
+        yield b"Action=ListQueues"
+
+    response = requests.post(
+        f"{emulator.endpoint}/",
+        data=body(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, "
+            "Signature=x",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200 and "ListQueuesResponse" in response.text
+    assert response.headers["Connection"] == "close"

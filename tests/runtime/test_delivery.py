@@ -38,8 +38,17 @@ def queue(aws):
     return sqs, url
 
 
+class OnePoll(QueueMapping):
+    """A queue mapping whose poll() returns once the batch it took is delivered."""
+
+    def poll(self) -> bool:
+        took = super().poll()
+        self.finish()
+        return took
+
+
 def mapping(invoker, url, batch_size=10, window=0.0):
-    return QueueMapping(invoker, "f", url, "arn:aws:sqs:us-east-1:123456789012:deliveries", batch_size, window, "test")
+    return OnePoll(invoker, "f", url, "arn:aws:sqs:us-east-1:123456789012:deliveries", batch_size, window, "test")
 
 
 def test_batching_window_gathers_messages_sent_while_it_is_open(queue):
@@ -241,3 +250,77 @@ def test_rule_target_dead_letters_an_event_its_transformer_cannot_handle(queue):
     assert target.deliver({"id": "e", "time": "2999-01-01T00:00:00Z", "detail": {}}) is True
     (dead,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
     assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "InputTransformationFailed"
+
+
+def slow(seconds: float):
+    """A respond() that takes ``seconds``, as a handler waiting on AWS does."""
+    return lambda event: time.sleep(seconds)
+
+
+def test_a_queue_mapping_delivers_several_batches_at_once(queue):
+    sqs, url = queue
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    invoker = RecordingInvoker(slow(0.5))
+    consumer = QueueMapping(invoker, "f", url, "arn:aws:sqs:us-east-1:123456789012:deliveries", 1, 0.0, "test")
+    started = time.monotonic()
+    assert all(consumer.poll() for _ in range(3))  # each takes a batch of one and hands it on
+    consumer.finish()
+    assert time.monotonic() - started < 1.2  # one after another would take 1.5 s
+    assert sorted(e["Records"][0]["body"] for e in invoker.events) == ["0", "1", "2"]
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+
+
+def tap_target(invoker, tap: str, dlq: str) -> RuleTarget:
+    return RuleTarget(
+        invoker,
+        "analytics",
+        "arn:aws:events:us-east-1:123456789012:rule/bus/analytics",
+        "analytics",
+        {"function": "analytics"},
+        tap_url=tap,
+        retry_policy={"maximum_retry_attempts": 3, "maximum_event_age_seconds": 3600},
+        dlq_url=dlq,
+        retry_delay=0.2,
+    )
+
+
+def put_on_tap(sqs, tap: str, count: int) -> None:
+    for i in range(count):
+        event = {"id": f"e-{i}", "time": "2999-01-01T00:00:00Z", "detail-type": "X", "source": "app.t", "detail": {}}
+        sqs.send_message(QueueUrl=tap, MessageBody=json.dumps(event))
+
+
+def tap_counts(sqs, tap: str) -> tuple[str, str]:
+    attributes = sqs.get_queue_attributes(QueueUrl=tap, AttributeNames=["All"])["Attributes"]
+    return attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]
+
+
+def test_a_rule_target_delivers_a_batch_concurrently_and_deletes_it_in_one_gathered_call(queue):
+    sqs, dlq = queue
+    tap = sqs.create_queue(QueueName="tap", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    put_on_tap(sqs, tap, 5)
+    invoker = RecordingInvoker(slow(0.4))
+    target = tap_target(invoker, tap, dlq)
+    started = time.monotonic()
+    assert target.poll()
+    assert time.monotonic() - started < 1.2  # one after another would take 2 s
+    assert sorted(e["id"] for e in invoker.events) == [f"e-{i}" for i in range(5)]
+    # Delivered, not yet deleted (gathered for one call), and hidden past the tap's own 1 s meanwhile.
+    time.sleep(1.1)
+    assert tap_counts(sqs, tap) == ("0", "5")
+    assert not target.poll()  # nothing new within the gathering wait: the gathered deletes go out
+    assert tap_counts(sqs, tap) == ("0", "0")
+
+
+def test_a_rule_target_stopped_mid_retry_leaves_the_event_visible_for_the_next_run(queue):
+    sqs, dlq = queue
+    tap = sqs.create_queue(QueueName="tap", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    put_on_tap(sqs, tap, 1)
+    target = tap_target(RecordingInvoker(lambda event: 1 / 0), tap, dlq)
+    threading.Timer(0.1, target.stop).start()  # during the first retry's wait
+    target.poll()
+    target.finish()
+    assert tap_counts(sqs, tap) == ("1", "0")  # visible at once, not after the 30 s a taken event hides
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq)  # not dead: its retries remain
