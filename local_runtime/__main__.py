@@ -16,7 +16,13 @@ from local_runtime.stack import LocalStack, Settings
 
 def _serve(settings: Settings, everything: bool) -> int:
     from local_runtime import topology, topology_check
+    from topology import TopologyError
 
+    try:
+        topology.load()
+    except TopologyError as error:
+        logging.getLogger("local").error("not starting: bad topology: %s", error)
+        return 2
     try:
         topology_check.check()
     except topology_check.InvalidTopology as error:

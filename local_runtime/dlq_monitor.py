@@ -29,8 +29,10 @@ def dead_letter_queues(resources: Resources) -> dict[str, str]:
             senders[name] = f"sqs:{base}"
         elif (queues.get(name) or {}).get("dead_letter"):
             senders[name] = "?"
-    defaults = (declared.get("event_bus") or {}).get("target_defaults") or {}
-    named = {defaults.get("dead_letter_queue"): "bus rule targets"}
+    named = {declared["event_bus"]["target_defaults"]["dead_letter_queue"]: "bus rule targets"}
+    for rule in declared["rules"].values():
+        for target in rule["targets"].values():
+            named[target["dead_letter_queue"]] = "bus rule targets"
     pipe = declared.get("pipe") or {}
     named[(pipe.get("source") or {}).get("dead_letter_queue")] = f"pipe:{pipe.get('name')}"
     for fn, mapping in (declared.get("stream_mappings") or {}).items():

@@ -1,4 +1,4 @@
-"""Creates the declared resources in the embedded AWS, from infra/topology.yaml.
+"""Creates the declared resources in the embedded AWS, from the normalized topology (infra/topology.yaml).
 
 Beside the declared resources it makes "taps": runtime-owned queues through which moto
 hands over what it cannot deliver itself (rule targets other than SQS, SNS -> Lambda).
@@ -36,7 +36,7 @@ class Resources:
 def table_request(logical: str, spec: dict) -> dict:
     """CreateTable arguments for a table declared in the topology."""
     keys = [{"AttributeName": spec["hash_key"], "KeyType": "HASH"}]
-    if "range_key" in spec:
+    if spec["range_key"]:
         keys.append({"AttributeName": spec["range_key"], "KeyType": "RANGE"})
     request = {
         "TableName": physical_name(logical),
@@ -44,20 +44,20 @@ def table_request(logical: str, spec: dict) -> dict:
         "KeySchema": keys,
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in spec["attributes"].items()],
     }
-    indexes = spec.get("global_secondary_indexes") or {}
+    indexes = spec["global_secondary_indexes"]
     if indexes:
         request["GlobalSecondaryIndexes"] = [
             {
                 "IndexName": name,
                 "KeySchema": [
                     {"AttributeName": index["hash_key"], "KeyType": "HASH"},
-                    *([{"AttributeName": index["range_key"], "KeyType": "RANGE"}] if "range_key" in index else []),
+                    *([{"AttributeName": index["range_key"], "KeyType": "RANGE"}] if index["range_key"] else []),
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
             for name, index in indexes.items()
         ]
-    if "stream_view_type" in spec:
+    if spec["stream_view_type"]:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec["stream_view_type"]}
     return request
 
@@ -73,7 +73,7 @@ def create_tables() -> dict[str, str]:
         if request["TableName"] in existing:
             continue
         dynamodb.create_table(**request)
-        if "ttl_attribute" in spec:
+        if spec["ttl_attribute"]:
             dynamodb.update_time_to_live(
                 TableName=request["TableName"],
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["ttl_attribute"]},
@@ -87,7 +87,7 @@ def queue_attributes(spec: dict, dlq_arn: str | None = None) -> dict[str, str]:
     visibility = os.environ.get(VISIBILITY_OVERRIDE) or spec.get("visibility_timeout_seconds")
     if visibility is not None:
         attributes["VisibilityTimeout"] = str(visibility)
-    if "message_retention_seconds" in spec:
+    if spec.get("message_retention_seconds"):
         attributes["MessageRetentionPeriod"] = str(spec["message_retention_seconds"])
     if dlq_arn:
         redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec["redrive"]["max_receive_count"]}
@@ -99,8 +99,7 @@ def declared_queues() -> dict[str, dict]:
     """Every queue the topology implies: declared ones and their "<name>-dlq" siblings."""
     queues = {}
     for logical, spec in topology.load()["queues"].items():
-        spec = spec or {}
-        if "redrive" in spec:
+        if spec["redrive"]:
             queues[f"{logical}-dlq"] = {"message_retention_seconds": DLQ_RETENTION_SECONDS}
         queues[logical] = spec
     return queues
@@ -118,7 +117,7 @@ def _create_queue(resources: Resources, logical: str, attributes: dict[str, str]
 def create_queues(resources: Resources) -> None:
     # DLQs come first in declared_queues(), so a redrive target always exists already.
     for logical, spec in declared_queues().items():
-        dlq = resources.queue_arns.get(f"{logical}-dlq") if "redrive" in spec else None
+        dlq = resources.queue_arns.get(f"{logical}-dlq") if spec.get("redrive") else None
         _create_queue(resources, logical, queue_attributes(spec, dlq))
 
 
@@ -164,8 +163,8 @@ def create_topics(resources: Resources) -> None:
     for logical in declared:
         resources.topic_arns[logical] = sns.create_topic(Name=physical_name(logical))["TopicArn"]
     for logical, spec in declared.items():
-        for subscription in ((spec or {}).get("subscriptions") or {}).values():
-            subscribe_queue(resources, logical, subscription["queue"], subscription.get("raw_message_delivery", False))
+        for subscription in spec["subscriptions"].values():
+            subscribe_queue(resources, logical, subscription["queue"], subscription["raw_message_delivery"])
 
 
 def tap_queue(resources: Resources, name: str, max_receive_count: int | None = None) -> str:
@@ -192,7 +191,7 @@ def create_bus(resources: Resources) -> None:
     except events.exceptions.ResourceAlreadyExistsException:
         resources.bus_arn = events.describe_event_bus(Name=bus_name)["Arn"]
     archives = {a["ArchiveName"] for a in events.list_archives(EventSourceArn=resources.bus_arn)["Archives"]}
-    if "archive" in bus and bus_name not in archives:
+    if bus["archive"] and bus_name not in archives:
         events.create_archive(
             ArchiveName=bus_name,
             EventSourceArn=resources.bus_arn,
@@ -203,7 +202,7 @@ def create_bus(resources: Resources) -> None:
             Name=physical_name(rule),
             EventBusName=bus_name,
             EventPattern=json.dumps(spec["event_pattern"]),
-            Description=spec.get("description", ""),
+            Description=spec["description"],
         )["RuleArn"]
         targets = []
         for target in spec["targets"]:

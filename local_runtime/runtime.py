@@ -34,6 +34,16 @@ def _logical(resources: dict[str, str], physical: str, kind: str, function: str)
     raise ConfigurationError(f"{function} reads {kind} {physical!r}, which infra/topology.yaml does not declare")
 
 
+def _check_trigger(declared: dict, function: str, topic: str) -> None:
+    """A state machine's trigger must read the topic the topology says (the redrive publishes there)."""
+    for machine, spec in declared["state_machines"].items():
+        trigger = spec["trigger"]
+        if trigger and trigger["function"] == function and trigger["topic"] != topic:
+            raise ConfigurationError(
+                f"{function} reads topic {topic!r}, but state_machines.{machine}.trigger.topic is {trigger['topic']!r}"
+            )
+
+
 def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: float = 0.2) -> list[Worker]:
     """One worker per delivery path: the app's event sources, the pipe, and every rule target."""
     declared = topology.load()
@@ -43,16 +53,20 @@ def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: f
             table = table_of(source.stream_arn)
             logical = _logical(resources.tables, table, "the stream of table", source.name)
             reader = StreamReader(stream_arn_of(table), source.starting_position, source.batch_size)
-            failure = (declared.get("stream_mappings") or {}).get(source.name, {})
+            failure = declared["stream_mappings"].get(source.name)
+            if failure is None:
+                raise ConfigurationError(
+                    f"{source.name} reads a stream but topology stream_mappings has no entry for it"
+                )
             workers.append(
                 StreamMapping(
                     invoker,
                     source.name,
                     reader,
                     f"dynamodb:{logical}",
-                    maximum_retry_attempts=failure.get("maximum_retry_attempts", 3),
-                    bisect_on_error=failure.get("bisect_batch_on_function_error", False),
-                    on_failure_queue_url=resources.queue_urls.get(failure.get("on_failure", "")),
+                    maximum_retry_attempts=failure["maximum_retry_attempts"],
+                    bisect_on_error=failure["bisect_batch_on_function_error"],
+                    on_failure_queue_url=resources.queue_urls[failure["on_failure"]],
                     retry_delay=retry_delay,
                 )
             )
@@ -71,6 +85,7 @@ def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: f
             )
         elif isinstance(source, SNSEventConfig):
             logical = _logical(resources.topic_arns, source.topic, "topic", source.name)
+            _check_trigger(declared, source.name, logical)
             tap = tap_queue(resources, f"sns-{source.name}", max_receive_count=SNS_ASYNC_ATTEMPTS)
             subscription = subscribe_queue(resources, logical, tap)
             workers.append(TopicSubscription(invoker, source.name, logical, resources.queue_urls[tap], subscription))
@@ -80,16 +95,16 @@ def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: f
         else:
             log.warning("no local delivery for %s (%s)", source.name, type(source).__name__)
 
-    pipe = declared.get("pipe")
-    if pipe:
-        source = pipe["source"]
-        reader = StreamReader(
-            stream_arn_of(resources.tables[source["table"]]), source["starting_position"], source["batch_size"]
-        )
-        dlq = resources.queue_urls.get(source.get("dead_letter_queue", ""))
-        workers.append(Pipe(invoker, pipe, reader, dlq, retry_delay=retry_delay))
+    pipe = declared["pipe"]
+    source = pipe["source"]
+    reader = StreamReader(
+        stream_arn_of(resources.tables[source["table"]]), source["starting_position"], source["batch_size"]
+    )
+    dlq = resources.queue_urls[source["dead_letter_queue"]]
+    workers.append(Pipe(invoker, pipe, reader, dlq, retry_delay=retry_delay))
 
-    defaults = declared["event_bus"].get("target_defaults") or {}
+    # The normalized topology gives every target its retry policy and DLQ (event_bus.target_defaults
+    # unless the target sets its own), the values Terraform gives the target on AWS.
     for (rule, target_id), tap in resources.rule_taps.items():
         spec = declared["rules"][rule]["targets"][target_id]
         workers.append(
@@ -100,9 +115,9 @@ def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: f
                 target_id,
                 spec,
                 tap_url=resources.queue_urls[tap],
-                retry_policy=spec.get("retry_policy", defaults.get("retry_policy", {})),
-                dlq_url=resources.queue_urls.get(spec.get("dead_letter_queue", defaults.get("dead_letter_queue", ""))),
-                topic_arn=resources.topic_arns[spec["topic"]] if "topic" in spec else None,
+                retry_policy=spec["retry_policy"],
+                dlq_url=resources.queue_urls[spec["dead_letter_queue"]],
+                topic_arn=resources.topic_arns[spec["topic"]] if spec["topic"] else None,
                 retry_delay=retry_delay,
             )
         )

@@ -1,4 +1,4 @@
-"""Loads infra/topology.yaml, the declaration Terraform reads too."""
+"""The normalized topology the local runtime reads: the document Terraform decodes too."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ import os
 from functools import cache
 from pathlib import Path
 
-import yaml
+import topology
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = topology.PROJECT_DIR
 # LOCAL_TOPOLOGY points the local runtime at another declaration (tests of a broken one); Terraform ignores it.
-TOPOLOGY_FILE = Path(os.environ.get("LOCAL_TOPOLOGY") or PROJECT_DIR / "infra" / "topology.yaml")
+TOPOLOGY_FILE = Path(os.environ.get("LOCAL_TOPOLOGY") or topology.TOPOLOGY_FILE)
+
+
+@cache
+def model() -> topology.Topology:
+    """The typed topology; raises topology.TopologyError naming each bad key path."""
+    return topology.load(TOPOLOGY_FILE, project_dir=PROJECT_DIR)
 
 
 @cache
 def load() -> dict:
-    """The parsed topology declaration."""
-    return yaml.safe_load(TOPOLOGY_FILE.read_text())
+    """The normalized, fully defaulted topology document."""
+    return topology.document(model())

@@ -14,32 +14,31 @@ class InvalidTopology(Exception):
 def problems(declared: dict) -> list[str]:
     """Each rejected pattern or transformer, named by its rule, target or pipe."""
     found = []
-    for rule, spec in (declared.get("rules") or {}).items():
+    for rule, spec in declared["rules"].items():
         try:
-            EventPattern(spec.get("event_pattern") or "", BUS)
+            EventPattern(spec["event_pattern"], BUS)
         except InvalidEventPattern as error:
             found.append(f"rule {rule!r}: event_pattern: {error} (InvalidEventPatternException)")
-        for target, target_spec in (spec.get("targets") or {}).items():
-            transformer = (target_spec or {}).get("input_transformer")
+        for target, target_spec in spec["targets"].items():
+            transformer = target_spec["input_transformer"]
             if not transformer:
                 continue
             try:
                 InputTransformer.for_rule(transformer.get("input_paths"), transformer.get("input_template"))
             except InvalidTransformer as error:
                 found.append(f"rule {rule!r}, target {target!r}: input_transformer: {error} (ValidationException)")
-    pipe = declared.get("pipe")
-    if pipe:
-        for index, pattern in enumerate(pipe.get("filter") or []):
-            try:
-                EventPattern(pattern, PIPE)
-            except InvalidEventPattern as error:
-                found.append(f"pipe {pipe['name']!r}: filter[{index}]: {error} (ValidationException)")
-        template = pipe["target"].get("input_template")
-        if template is not None:
-            try:
-                InputTransformer.for_pipe(template)
-            except InvalidTransformer as error:
-                found.append(f"pipe {pipe['name']!r}: target input_template: {error} (ValidationException)")
+    pipe = declared["pipe"]
+    for index, pattern in enumerate(pipe["filter"]):
+        try:
+            EventPattern(pattern, PIPE)
+        except InvalidEventPattern as error:
+            found.append(f"pipe {pipe['name']!r}: filter[{index}]: {error} (ValidationException)")
+    template = pipe["target"]["input_template"]
+    if template is not None:
+        try:
+            InputTransformer.for_pipe(template)
+        except InvalidTransformer as error:
+            found.append(f"pipe {pipe['name']!r}: target input_template: {error} (ValidationException)")
     return found
 
 

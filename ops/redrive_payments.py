@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import topology
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STATE_MACHINE = "payments"
 # Long enough to republish a batch before SQS hands its messages to anyone else.
@@ -127,12 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.aws.clients import client
     from chalicelib.payments.repository import PaymentsRepository
     from chalicelib.resource_names import physical_name
-    from local_runtime import topology
 
-    machine = topology.load()["state_machines"][STATE_MACHINE]
+    machine = topology.default().state_machines[STATE_MACHINE]
     sqs = client("sqs")
-    queue_url = sqs.get_queue_url(QueueName=physical_name(machine["dead_letter_queue"]))["QueueUrl"]
-    result = republish(sqs, client("sns"), queue_url, topic_arn(machine["trigger"]["topic"]))
+    queue_url = sqs.get_queue_url(QueueName=physical_name(machine.dead_letter_queue))["QueueUrl"]
+    result = republish(sqs, client("sns"), queue_url, topic_arn(machine.trigger.topic))
     print(f"republished {len(result.republished)} payment(s) from {queue_url}")
     if args.wait > 0:
         await_outcomes(result, PaymentsRepository().get, args.wait)

@@ -28,7 +28,7 @@ def warnings(caplog) -> list[str]:
 def test_every_declared_and_redrive_dlq_is_watched_with_its_sender(aws):
     senders = dead_letter_queues(aws)
     declared = {k for k, q in topology.load()["queues"].items() if q.get("dead_letter")}
-    redrive = {f"{k}-dlq" for k, q in topology.load()["queues"].items() if "redrive" in q}
+    redrive = {f"{k}-dlq" for k, q in topology.load()["queues"].items() if q["redrive"]}
     assert declared | redrive <= set(senders)
     assert senders["order-processor-dlq"] == "sqs:order-processor"
     assert senders["pipe-dlq"] == "pipe:orders-events"
