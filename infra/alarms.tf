@@ -8,7 +8,7 @@ locals {
   # watch => { resource key => CloudWatch dimensions }
   watched = {
     dead_letter_queues = merge(
-      { for key, queue in local.topology.queues : key => { QueueName = "${local.prefix}-${key}" } if try(queue.dead_letter, false) },
+      { for key, queue in local.topology.queues : key => { QueueName = "${local.prefix}-${key}" } if queue.dead_letter },
       { for key in keys(local.redrive_dlqs) : key => { QueueName = "${local.prefix}-${key}" } },
     )
     functions      = { for fn, name in local.chalice_function_names : fn => { FunctionName = name } }

@@ -1,5 +1,6 @@
-# The custom bus (seed 003): archive, rules with their patterns, targets with the declared
-# retry policy and DLQ, and Lambda permissions scoped to each rule.
+# The custom bus (seed 003): archive, rules with their patterns, targets with their retry policy
+# and DLQ (event_bus.target_defaults unless the target sets its own, resolved in topology.json),
+# and Lambda permissions scoped to each rule.
 
 locals {
   bus             = local.topology.event_bus
@@ -35,7 +36,7 @@ resource "aws_cloudwatch_event_rule" "rule" {
   for_each = local.topology.rules
 
   name           = "${local.prefix}-${each.key}"
-  description    = try(each.value.description, null)
+  description    = each.value.description
   event_bus_name = aws_cloudwatch_event_bus.bus.name
   event_pattern  = jsonencode(each.value.event_pattern)
 }
@@ -46,19 +47,19 @@ resource "aws_cloudwatch_event_target" "target" {
   rule           = aws_cloudwatch_event_rule.rule[each.value.rule].name
   event_bus_name = aws_cloudwatch_event_bus.bus.name
   target_id      = each.value.id
-  arn            = local.target_arns[can(each.value.topic) ? "topic:${each.value.topic}" : "function:${each.value.function}"]
+  arn            = local.target_arns[each.value.topic != null ? "topic:${each.value.topic}" : "function:${each.value.function}"]
 
   retry_policy {
-    maximum_event_age_in_seconds = local.target_defaults.retry_policy.maximum_event_age_seconds
-    maximum_retry_attempts       = local.target_defaults.retry_policy.maximum_retry_attempts
+    maximum_event_age_in_seconds = each.value.retry_policy.maximum_event_age_seconds
+    maximum_retry_attempts       = each.value.retry_policy.maximum_retry_attempts
   }
 
   dead_letter_config {
-    arn = aws_sqs_queue.queue[local.target_defaults.dead_letter_queue].arn
+    arn = aws_sqs_queue.queue[each.value.dead_letter_queue].arn
   }
 
   dynamic "input_transformer" {
-    for_each = can(each.value.input_transformer) ? [each.value.input_transformer] : []
+    for_each = each.value.input_transformer != null ? [each.value.input_transformer] : []
     content {
       input_paths    = input_transformer.value.input_paths
       input_template = input_transformer.value.input_template
@@ -67,7 +68,7 @@ resource "aws_cloudwatch_event_target" "target" {
 }
 
 resource "aws_lambda_permission" "rule_target" {
-  for_each = { for key, target in local.rule_targets : key => target if can(target.function) }
+  for_each = { for key, target in local.rule_targets : key => target if target.function != null }
 
   statement_id  = "bus-rule-${each.value.rule}-${each.value.id}"
   action        = "lambda:InvokeFunction"

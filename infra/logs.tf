@@ -23,6 +23,6 @@ resource "aws_cloudwatch_log_group" "state_machine" {
   for_each = local.state_machines
 
   name              = "/aws/vendedlogs/states/${local.prefix}-${each.key}"
-  retention_in_days = try(each.value.logging.retention_days, var.log_retention_days)
+  retention_in_days = coalesce(each.value.logging.retention_days, var.log_retention_days)
   kms_key_id        = aws_kms_key.main.arn
 }

@@ -1,8 +1,10 @@
-# The overlay: what Chalice cannot express, created from infra/topology.yaml (the same
-# declaration the local runtime reads). Names are "<name_prefix>-<key in topology.yaml>".
+# The overlay: what Chalice cannot express, created from the normalized topology (topology.json,
+# written by the build from infra/topology.yaml and functions.yaml through topology/model.py, the
+# document the local runtime reads). Every attribute is present: defaults are filled, an absent
+# setting is null. Names are "<name_prefix>-<key in topology.yaml>".
 
 locals {
-  topology = yamldecode(file("${path.module}/topology.yaml"))
+  topology = jsondecode(file("${path.module}/topology.json"))
   prefix   = var.name_prefix
 
   # Every ARN a bus rule target may name, as "topic:<key>" or "function:<Chalice name>".

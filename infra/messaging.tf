@@ -4,29 +4,32 @@
 
 locals {
   redrive_dlqs = {
-    for key, queue in local.topology.queues : "${key}-dlq" => queue.redrive if can(queue.redrive)
+    for key, queue in local.topology.queues : "${key}-dlq" => queue.redrive if queue.redrive != null
   }
 
   # "<topic>/<subscription>" => { queue, raw_message_delivery, topic }
   subscriptions = merge(concat([{}], [
     for topic_key, topic in local.topology.topics : {
-      for sub_key, sub in try(topic.subscriptions, {}) : "${topic_key}/${sub_key}" => merge(sub, { topic = topic_key })
+      for sub_key, sub in topic.subscriptions : "${topic_key}/${sub_key}" => merge(sub, { topic = topic_key })
     }
   ])...)
 
   # Who may send to which queue: the topics subscribed to it, and the bus rules whose targets
-  # dead-letter into it (with the schedules' rules from Chalice's export and the bus itself).
-  events_dlq = local.topology.event_bus.target_defaults.dead_letter_queue
+  # dead-letter into it; the default target DLQ also admits the schedules' rules from Chalice's
+  # export and the bus itself.
+  events_dlq  = local.topology.event_bus.target_defaults.dead_letter_queue
+  target_dlqs = distinct(concat([local.events_dlq], [for target in values(local.rule_targets) : target.dead_letter_queue]))
   queue_senders = {
-    for queue in distinct(concat([for sub in values(local.subscriptions) : sub.queue], [local.events_dlq])) : queue => {
+    for queue in distinct(concat([for sub in values(local.subscriptions) : sub.queue], local.target_dlqs)) : queue => {
       topics = distinct([for sub in values(local.subscriptions) : sub.topic if sub.queue == queue])
-      rules  = queue == local.events_dlq ? keys(local.topology.rules) : []
+      rules  = distinct([for target in values(local.rule_targets) : target.rule if target.dead_letter_queue == queue])
+      others = queue == local.events_dlq
     }
   }
 
   # Topics a bus rule publishes to: EventBridge needs the topic's permission.
   rule_topics = distinct(flatten([
-    for rule in values(local.topology.rules) : [for target in values(rule.targets) : target.topic if can(target.topic)]
+    for rule in values(local.topology.rules) : [for target in values(rule.targets) : target.topic if target.topic != null]
   ]))
 }
 
@@ -43,11 +46,11 @@ resource "aws_sqs_queue" "queue" {
   for_each = local.topology.queues
 
   name                              = "${local.prefix}-${each.key}"
-  visibility_timeout_seconds        = try(each.value.visibility_timeout_seconds, 30)
-  message_retention_seconds         = try(each.value.message_retention_seconds, 345600)
+  visibility_timeout_seconds        = each.value.visibility_timeout_seconds
+  message_retention_seconds         = each.value.message_retention_seconds
   kms_master_key_id                 = aws_kms_key.main.arn
   kms_data_key_reuse_period_seconds = 300
-  redrive_policy = can(each.value.redrive) ? jsonencode({
+  redrive_policy = each.value.redrive != null ? jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dlq["${each.key}-dlq"].arn
     maxReceiveCount     = each.value.redrive.max_receive_count
   }) : null
@@ -66,7 +69,7 @@ resource "aws_sns_topic_subscription" "queue" {
   topic_arn            = aws_sns_topic.topic[each.value.topic].arn
   protocol             = "sqs"
   endpoint             = aws_sqs_queue.queue[each.value.queue].arn
-  raw_message_delivery = try(each.value.raw_message_delivery, false)
+  raw_message_delivery = each.value.raw_message_delivery
 }
 
 data "aws_iam_policy_document" "queue" {
@@ -91,7 +94,7 @@ data "aws_iam_policy_document" "queue" {
   }
 
   dynamic "statement" {
-    for_each = length(each.value.rules) > 0 ? [each.value.rules] : []
+    for_each = length(each.value.rules) > 0 || each.value.others ? [each.value] : []
     content {
       sid       = "FromBusRules"
       actions   = ["sqs:SendMessage"]
@@ -104,9 +107,9 @@ data "aws_iam_policy_document" "queue" {
         test     = "ArnEquals"
         variable = "aws:SourceArn"
         values = concat(
-          [for rule in statement.value : aws_cloudwatch_event_rule.rule[rule].arn],
-          values(local.chalice_schedule_rule_arns),
-          [aws_cloudwatch_event_bus.bus.arn],
+          [for rule in statement.value.rules : aws_cloudwatch_event_rule.rule[rule].arn],
+          statement.value.others ? values(local.chalice_schedule_rule_arns) : [],
+          statement.value.others ? [aws_cloudwatch_event_bus.bus.arn] : [],
         )
       }
     }
@@ -136,7 +139,7 @@ data "aws_iam_policy_document" "topic" {
       variable = "aws:SourceArn"
       values = [
         for key, rule in local.topology.rules : aws_cloudwatch_event_rule.rule[key].arn
-        if contains([for target in values(rule.targets) : try(target.topic, "")], each.key)
+        if contains([for target in values(rule.targets) : target.topic if target.topic != null], each.key)
       ]
     }
   }

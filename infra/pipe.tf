@@ -1,6 +1,6 @@
 # Orders stream -> filter -> enrichment function -> custom bus (seed 000), as declared under
-# `pipe` in topology.yaml. Its role may read only that stream, invoke only the enrichment,
-# put events only on the bus and dead-letter only to its queue.
+# `pipe` in topology.yaml. Its role (iam.tf, infra/build/iam.py) may read only that stream,
+# invoke only the enrichment, put events only on the bus and dead-letter only to its queue.
 
 locals {
   pipe = local.topology.pipe
@@ -16,7 +16,7 @@ resource "aws_pipes_pipe" "pipe" {
   source_parameters {
     dynamodb_stream_parameters {
       batch_size                         = local.pipe.source.batch_size
-      maximum_batching_window_in_seconds = try(local.pipe.source.maximum_batching_window_seconds, 0)
+      maximum_batching_window_in_seconds = local.pipe.source.maximum_batching_window_seconds
       starting_position                  = local.pipe.source.starting_position
       maximum_retry_attempts             = local.pipe.source.maximum_retry_attempts
 
@@ -53,70 +53,4 @@ resource "aws_pipes_pipe" "pipe" {
   }
 
   depends_on = [aws_iam_role_policy.pipe]
-}
-
-resource "aws_iam_role" "pipe" {
-  name = "${local.prefix}-pipe-${local.pipe.name}"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "pipes.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
-    }]
-  })
-}
-
-resource "aws_iam_role_policy" "pipe" {
-  name = "least-privilege"
-  role = aws_iam_role.pipe.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "ReadStream"
-        Effect   = "Allow"
-        Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
-        Resource = aws_dynamodb_table.table[local.pipe.source.table].stream_arn
-      },
-      {
-        # dynamodb:ListStreams supports no resource-level permission.
-        Sid      = "ListStreams"
-        Effect   = "Allow"
-        Action   = ["dynamodb:ListStreams"]
-        Resource = "*"
-      },
-      {
-        Sid      = "Enrich"
-        Effect   = "Allow"
-        Action   = ["lambda:InvokeFunction"]
-        Resource = local.chalice_functions[local.pipe.enrichment.function].arn
-      },
-      {
-        Sid      = "PutEvents"
-        Effect   = "Allow"
-        Action   = ["events:PutEvents"]
-        Resource = aws_cloudwatch_event_bus.bus.arn
-      },
-      {
-        Sid      = "DeadLetter"
-        Effect   = "Allow"
-        Action   = ["sqs:SendMessage"]
-        Resource = aws_sqs_queue.queue[local.pipe.source.dead_letter_queue].arn
-      },
-      {
-        Sid      = "Key"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource = aws_kms_key.main.arn
-      },
-      {
-        Sid      = "Logs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "${aws_cloudwatch_log_group.pipe.arn}:*"
-      },
-    ]
-  })
 }

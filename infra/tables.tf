@@ -6,9 +6,9 @@ resource "aws_dynamodb_table" "table" {
   name                        = "${local.prefix}-${each.key}"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = each.value.hash_key
-  range_key                   = try(each.value.range_key, null)
-  stream_enabled              = can(each.value.stream_view_type)
-  stream_view_type            = try(each.value.stream_view_type, null)
+  range_key                   = each.value.range_key
+  stream_enabled              = each.value.stream_view_type != null
+  stream_view_type            = each.value.stream_view_type
   deletion_protection_enabled = true
 
   dynamic "attribute" {
@@ -20,17 +20,17 @@ resource "aws_dynamodb_table" "table" {
   }
 
   dynamic "global_secondary_index" {
-    for_each = try(each.value.global_secondary_indexes, {})
+    for_each = each.value.global_secondary_indexes
     content {
       name            = global_secondary_index.key
       hash_key        = global_secondary_index.value.hash_key
-      range_key       = try(global_secondary_index.value.range_key, null)
+      range_key       = global_secondary_index.value.range_key
       projection_type = "ALL"
     }
   }
 
   dynamic "ttl" {
-    for_each = can(each.value.ttl_attribute) ? [each.value.ttl_attribute] : []
+    for_each = each.value.ttl_attribute != null ? [each.value.ttl_attribute] : []
     content {
       attribute_name = ttl.value
       enabled        = true
