@@ -1,6 +1,6 @@
 """Writes the least-privilege policy of every function for `chalice deploy` users.
 
-The Terraform module's per-function policies (infra/build.py, from infra/functions.yaml and the
+The Terraform module's per-function policies (infra/build/iam.py, from the topology's `functions` and the
 functions' event sources) name resources by Terraform reference; here the same statements name
 them by ARN pattern, which Chalice takes as is. Region and account are "*" (the policy files are
 committed, one set per stage); names carry the stage's prefix, so a stage reaches only its own.
@@ -35,8 +35,8 @@ class Resolver:
 
     def __init__(self, module: build.Module) -> None:
         self.prefix = module.prefix
-        self.bus = f"{module.prefix}-{module.topology['event_bus']['name']}"
-        self.function_names = {fn: spec["function_name"] for fn, spec in module.functions.items()}
+        self.bus = f"{module.prefix}-{module.topology.event_bus.name}"
+        self.function_names = dict(module.functions)
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{ANY}:{ANY}:{resource}"

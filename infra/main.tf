@@ -1,5 +1,5 @@
 # The overlay: what Chalice cannot express, created from the normalized topology (topology.json,
-# written by the build from infra/topology.yaml and functions.yaml through topology/model.py, the
+# written by the build from infra/topology.yaml through topology/model.py, the
 # document the local runtime reads). Every attribute is present: defaults are filled, an absent
 # setting is null. Names are "<name_prefix>-<key in topology.yaml>".
 

@@ -1,4 +1,4 @@
-"""The typed topology: one model of infra/topology.yaml and infra/functions.yaml for every reader.
+"""The typed topology: one model of infra/topology.yaml for every reader.
 
 Terraform decodes its normalized JSON (the build writes topology.json into the module); the local
 runtime, ops/ and the tests read the same document. Not part of the Lambda package.

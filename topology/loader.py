@@ -1,4 +1,4 @@
-"""Reads infra/topology.yaml and infra/functions.yaml into the typed topology, or one line per problem."""
+"""Reads infra/topology.yaml into the typed topology, or one line per problem naming its key path."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from topology.model import Topology
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TOPOLOGY_FILE = PROJECT_DIR / "infra" / "topology.yaml"
-# Keys of the merged document that come from functions.yaml; the rest come from topology.yaml.
-FUNCTION_KEYS = ("functions", "async_dead_letter_queue")
 
 
 class TopologyError(Exception):
@@ -30,33 +28,22 @@ def _read(path: Path) -> dict:
     return data
 
 
-def _line(error: dict, topology_file: Path, functions_file: Path) -> str:
-    loc = [str(part) for part in error["loc"]]
+def _line(path: Path, error: dict) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    # Cross-reference problems are raised by the model as a whole; their message starts with the path.
     message = error["msg"].removeprefix("Value error, ")
-    source = functions_file if loc and loc[0] in FUNCTION_KEYS else topology_file
-    if not loc and message.startswith(FUNCTION_KEYS):
-        source = functions_file
-    return f"{source}: {'.'.join(loc) + ': ' if loc else ''}{message}"
+    return f"{path}: {loc + ': ' if loc else ''}{message}"
 
 
-def load(
-    topology_file: Path = TOPOLOGY_FILE, functions_file: Path | None = None, project_dir: Path | None = None
-) -> Topology:
-    """The validated topology; ``functions_file`` defaults to the functions.yaml beside ``topology_file``, else infra's."""
+def load(topology_file: Path = TOPOLOGY_FILE, project_dir: Path | None = None) -> Topology:
+    """The validated topology; state machine definitions are looked up under ``project_dir``."""
     topology_file = Path(topology_file)
-    if functions_file is None:
-        beside = topology_file.with_name("functions.yaml")
-        functions_file = beside if beside.is_file() else PROJECT_DIR / "infra" / "functions.yaml"
-    declared, settings = _read(topology_file), _read(Path(functions_file))
-    for key in set(declared) & set(settings):
-        raise TopologyError(f"{topology_file}: {key}: belongs in {functions_file} only")
     try:
         return Topology.model_validate(
-            {**declared, **settings}, context={"project_dir": project_dir or topology_file.parent.parent}
+            _read(topology_file), context={"project_dir": project_dir or topology_file.parent.parent}
         )
     except ValidationError as error:
-        lines = [_line(e, topology_file, Path(functions_file)) for e in error.errors()]
-        raise TopologyError("\n".join(lines)) from None
+        raise TopologyError("\n".join(_line(topology_file, e) for e in error.errors())) from None
 
 
 def document(topology: Topology) -> dict:

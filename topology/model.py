@@ -251,7 +251,7 @@ class Function(Strict):
 
 
 class Topology(Strict):
-    """infra/topology.yaml and infra/functions.yaml, validated and fully defaulted."""
+    """infra/topology.yaml, validated and fully defaulted."""
 
     tables: dict[Key, Table]
     queues: dict[Key, Queue]
@@ -262,7 +262,7 @@ class Topology(Strict):
     pipe: Pipe
     monitoring: Monitoring = Monitoring()
     state_machines: dict[Key, StateMachine] = {}
-    # From functions.yaml: a function app.py does not define is ignored, so an entry may land first.
+    # One entry per function app.py defines (the build checks both ways).
     functions: dict[str, Function] = {}
     # Where Lambda puts an asynchronous invocation (EventBridge, SNS, schedule) that failed all its retries.
     async_dead_letter_queue: Key

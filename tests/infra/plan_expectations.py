@@ -2,14 +2,14 @@
 
 `missing(plan, stage)` lists every seed resource or setting the plan lacks, one line each, with
 the resources as expanded by for_each; an empty list means the plan has them all. The
-expectations come from infra/topology.yaml and .chalice/config.json, so they follow the declaration.
+expectations come from the normalized topology and .chalice/config.json, so they follow the declaration.
 """
 
 from __future__ import annotations
 
 import json
 
-from infra.build import load_yaml
+import topology as typed_topology
 from tests.infra.conftest import PROJECT
 
 DLQ_RETENTION_SECONDS = 1_209_600  # 14 days (seed 003)
@@ -50,7 +50,7 @@ def planned(plan: dict) -> dict[str, dict[str, Planned]]:
 
 
 def missing(plan: dict, stage: str) -> list[str]:
-    topology = load_yaml(PROJECT / "infra" / "topology.yaml")
+    topology = typed_topology.document(typed_topology.default())
     config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
     prefix = config["stages"][stage]["environment_variables"]["RESOURCE_PREFIX"]
     res = planned(plan)
@@ -74,19 +74,19 @@ def missing(plan: dict, stage: str) -> list[str]:
             need(table.block("point_in_time_recovery").get("enabled") is True, f"table {key}: no PITR")
             sse = table.block("server_side_encryption")
             need(sse.get("enabled") is True, f"table {key}: no server-side encryption with our key")
-            if "stream_view_type" in spec:
+            if spec["stream_view_type"]:
                 need(table.get("stream_enabled") is True, f"table {key}: no stream")
                 need(table.get("stream_view_type") == spec["stream_view_type"], f"table {key}: wrong stream view")
 
     # Queues (seeds 000, 003): encrypted; redrive DLQs and dead-letter queues keep 14 days.
     queues = res.get("aws_sqs_queue", {})
-    dead_letter = {k for k, q in topology["queues"].items() if q.get("dead_letter")}
-    redrive_dlqs = {f"{k}-dlq" for k, q in topology["queues"].items() if "redrive" in q}
+    dead_letter = {k for k, q in topology["queues"].items() if q["dead_letter"]}
+    redrive_dlqs = {f"{k}-dlq" for k, q in topology["queues"].items() if q["redrive"]}
     for key, spec in topology["queues"].items():
         queue = one("aws_sqs_queue", key)
         if queue:
             need(queue.is_set("kms_master_key_id"), f"queue {key}: not encrypted with our key")
-            if "redrive" in spec:
+            if spec["redrive"]:
                 need(queue.is_set("redrive_policy"), f"queue {key}: no redrive policy to its DLQ")
     for key in redrive_dlqs | dead_letter:
         queue = queues.get(key)
@@ -111,14 +111,17 @@ def missing(plan: dict, stage: str) -> list[str]:
         retention = topology["event_bus"]["archive"]["retention_days"]
         need(archive.get("retention_days") == retention, f"archive: retention is not {retention} days")
 
-    # Every target, the schedules' included: the retry policy and a DLQ (seed 003).
-    retry = topology["event_bus"]["target_defaults"]["retry_policy"]
+    # Every target, the schedules' included: its retry policy (the bus's default for schedules) and a DLQ (seed 003).
+    default_retry = topology["event_bus"]["target_defaults"]["retry_policy"]
     targets = res.get("aws_cloudwatch_event_target", {})
-    expected_targets = [f"{r}/{t}" for r, rule in topology["rules"].items() for t in rule["targets"]]
-    for key in expected_targets:
+    declared_targets = {
+        f"{r}/{t}": spec for r, rule in topology["rules"].items() for t, spec in rule["targets"].items()
+    }
+    for key in declared_targets:
         need(key in targets, f"rule target {key} is not planned")
     need(any(k.endswith("-event") for k in targets), "the daily_report schedule target is not planned")
     for key, target in targets.items():
+        retry = declared_targets[key]["retry_policy"] if key in declared_targets else default_retry
         policy = target.block("retry_policy")
         need(
             policy.get("maximum_event_age_in_seconds") == retry["maximum_event_age_seconds"]

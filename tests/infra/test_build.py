@@ -10,15 +10,16 @@ import zipfile
 
 import pytest
 
-from infra import build
-from infra.build import BuildError, Module
+import topology as typed_topology
+from infra.build import BuildError
+from infra.build.corrections import correct
 from local_runtime import topology
 from tests.infra.conftest import PROJECT
 
 
 def test_module_has_chalice_resources_overlay_and_inputs(module_dir, config):
     names = {p.name for p in module_dir.iterdir()}
-    assert {"chalice.tf", "functions.tf", "deployment.zip", "topology.yaml", "terraform.tfvars.json"} <= names
+    assert {"chalice.tf", "functions.tf", "iam.tf", "deployment.zip", "topology.json", "terraform.tfvars.json"} <= names
     assert {p.name for p in (PROJECT / "infra").glob("*.tf")} <= names
     assert not list(module_dir.glob("*.tf.json")), (
         "Chalice's JSON export must not be deployed beside its corrected copy"
@@ -30,17 +31,14 @@ def test_module_has_chalice_resources_overlay_and_inputs(module_dir, config):
     }
 
 
-def test_topology_in_module_is_the_one_the_local_runtime_reads(module_dir):
-    assert (module_dir / "topology.yaml").read_bytes() == topology.TOPOLOGY_FILE.read_bytes()
+def test_topology_in_module_is_the_document_the_local_runtime_reads(module_dir):
+    assert json.loads((module_dir / "topology.json").read_text()) == topology.load()
+    assert not (module_dir / "topology.yaml").exists(), "Terraform reads only the normalized document"
 
 
 def test_state_machine_definitions_are_copied_where_the_topology_says(module_dir):
-    for machine in (topology.load().get("state_machines") or {}).values():
-        source = PROJECT / machine["definition"]
-        copied = module_dir / machine["definition"]
-        assert copied.exists() == source.exists()
-        if source.exists():
-            assert copied.read_bytes() == source.read_bytes()
+    for machine in topology.load()["state_machines"].values():
+        assert (module_dir / machine["definition"]).read_bytes() == (PROJECT / machine["definition"]).read_bytes()
 
 
 def test_chalice_export_is_corrected(module_text):
@@ -77,13 +75,17 @@ def _export(**resources) -> dict:
     return {"resource": {"aws_lambda_function": {"x": dict(fn)}, **resources}}
 
 
-def _module(export: dict, topo: dict | None = None) -> Module:
-    return Module(
-        export,
-        topo or topology.load(),
-        build.load_yaml(PROJECT / "infra" / "functions.yaml"),
-        "orders-platform-dev",
-        PROJECT,
+def _topology(**changes) -> typed_topology.Topology:
+    """The project's topology with ``changes`` to its sections, validated again."""
+    return typed_topology.Topology.model_validate({**topology.load(), **changes})
+
+
+def _only_x(**changes) -> typed_topology.Topology:
+    """A topology whose rules, pipe and machines name only function x, so the export's x satisfies them."""
+    declared = topology.load()
+    pipe = {**declared["pipe"], "enrichment": {"function": "x"}}
+    return _topology(
+        **{"rules": {}, "state_machines": {}, "pipe": pipe, "functions": {"x": {"permissions": []}}, **changes}
     )
 
 
@@ -93,12 +95,22 @@ def test_undeclared_queue_read_by_a_consumer_is_refused():
         "event_source_arn": "arn:aws:sqs:us-east-1:1:orders-platform-dev-nowhere",
     }
     with pytest.raises(BuildError, match="nowhere"):
-        _module(_export(aws_lambda_event_source_mapping={"m": mapping}))._event_source_mappings()
+        correct(_export(aws_lambda_event_source_mapping={"m": mapping}), _only_x(), "orders-platform-dev")
 
 
 def test_rule_naming_a_function_app_py_lacks_is_refused():
-    with pytest.raises(BuildError, match="notifier"):
-        _module(_export())._rule_targets()
+    with pytest.raises(BuildError, match="rule order-status-notify names function 'notifier'"):
+        correct(_export(), _topology(functions={"x": {"permissions": []}}), "orders-platform-dev")
+
+
+def test_a_function_without_its_entry_or_an_entry_without_its_function_is_refused():
+    with pytest.raises(
+        BuildError, match=re.escape("functions.x: app.py defines 'x' but infra/topology.yaml has no entry")
+    ):
+        correct(_export(), _only_x(functions={}), "orders-platform-dev")
+    extra = {"x": {"permissions": []}, "gone": {"permissions": []}}
+    with pytest.raises(BuildError, match=re.escape("functions.gone: the entry names function 'gone'")):
+        correct(_export(), _only_x(functions=extra), "orders-platform-dev")
 
 
 def test_stream_mapping_without_declared_failure_handling_is_refused():
@@ -106,9 +118,47 @@ def test_stream_mapping_without_declared_failure_handling_is_refused():
         "function_name": "${aws_lambda_function.x.arn}",
         "event_source_arn": "arn:aws:dynamodb:us-east-1:1:table/orders-platform-dev-orders/stream/x",
     }
-    topo = {**topology.load(), "stream_mappings": {}}
     with pytest.raises(BuildError, match="on_failure"):
-        _module(_export(aws_lambda_event_source_mapping={"m": mapping}), topo)._event_source_mappings()
+        correct(
+            _export(aws_lambda_event_source_mapping={"m": mapping}), _only_x(stream_mappings={}), "orders-platform-dev"
+        )
+
+
+def test_corrections_leave_the_export_as_it_was_and_return_what_they_learned():
+    mapping = {
+        "function_name": "${aws_lambda_function.x.arn}",
+        "event_source_arn": "arn:aws:sqs:us-east-1:1:orders-platform-dev-order-processor",
+    }
+    export = _export(aws_lambda_event_source_mapping={"m": mapping})
+    before = json.dumps(export, sort_keys=True)
+    corrected = correct(export, _only_x(), "orders-platform-dev")
+    assert json.dumps(export, sort_keys=True) == before
+    assert corrected.learned.sync_sources["x"] == ("SQS", "the pipe's enrichment")
+    assert corrected.learned.function_names == {"x": "orders-platform-dev-x"}
+    assert corrected.export["resource"]["aws_lambda_event_source_mapping"]["m"]["function_response_types"] == [
+        "ReportBatchItemFailures"
+    ]
+
+
+def test_a_trigger_reading_another_topic_is_refused():
+    declared = topology.load()
+    machine = declared["state_machines"]["payments"]
+    machines = {"payments": {**machine, "trigger": {**machine["trigger"], "topic": "notifications"}}}
+    functions = {fn: {"permissions": []} for fn in ("x", *machine["functions"], "payments_trigger")}
+    export = _export()
+    for fn in functions:
+        export["resource"]["aws_lambda_function"][fn] = {"function_name": f"orders-platform-dev-{fn}", "role": "r"}
+    export["resource"]["aws_sns_topic_subscription"] = {
+        "s": {
+            "topic_arn": "arn:aws:sns:us-east-1:1:orders-platform-dev-payments",
+            "endpoint": "${aws_lambda_function.payments_trigger.arn}",
+        }
+    }
+    with pytest.raises(
+        BuildError,
+        match=re.escape("state_machines.payments.trigger: payments_trigger is not subscribed to topic 'notifications'"),
+    ):
+        correct(export, _only_x(state_machines=machines, functions=functions), "orders-platform-dev")
 
 
 def test_architecture_option_changes_functions_and_packaged_wheels(tmp_path, module_dir):

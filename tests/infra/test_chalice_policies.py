@@ -12,7 +12,7 @@ from tests.infra.conftest import PROJECT
 
 
 def test_committed_policy_files_and_config_are_up_to_date():
-    """Regenerate after changing app.py, functions.yaml or the topology: python -m infra.chalice_policies."""
+    """Regenerate after changing app.py or the topology: python -m infra.chalice_policies."""
     assert chalice_policies.write(PROJECT, check=True) == []
 
 

@@ -2,7 +2,7 @@
 
 Every AWS call a function makes is recorded with the ARN it acts on and evaluated against
 its policy. (moto's own IAM enforcement cannot do this: for DynamoDB it ignores resources.)
-The reverse holds too: every grant infra/functions.yaml declares is used by some recorded
+The reverse holds too: every grant the topology's `functions` declares is used by some recorded
 call, the scenarios running failure and redelivery paths where grants are only needed there.
 """
 
@@ -20,6 +20,7 @@ import botocore.client
 import botocore.exceptions
 import pytest
 
+import topology
 from chalicelib.aws import arns
 from chalicelib.orders.model import NewOrder, new_order
 from chalicelib.orders.repository import OrdersRepository
@@ -270,19 +271,8 @@ def exercise(function: str, world: dict):
     return result, calls
 
 
-FUNCTIONS = [
-    "order_change_log",
-    "order_events_enricher",
-    "order_processor",
-    "user_notification",
-    "notifier",
-    "analytics",
-    "daily_report",
-    "payments_trigger",
-    "payment_validator",
-    "payment_processor",
-    "payment_enricher",
-]
+# Every function the topology declares grants for, but the API's (exercised by api_scenario).
+FUNCTIONS = sorted(set(topology.default().functions) - {"api_handler"})
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -364,7 +354,7 @@ def test_api_runs_under_its_own_policy(world, built):
 
 # --- The reverse direction: every declared grant is used. ---------------------------------
 #
-# A grant in infra/functions.yaml (the policy's Declared* statements) that no recorded call
+# A grant under `functions` in infra/topology.yaml (the policy's Declared* statements) that no recorded call
 # of the function's scenario needs is one to remove. A grant needed only on a path the
 # scenarios cannot reach goes here instead, (function, action, logical resource) -> why.
 UNEXERCISED: dict[tuple[str, str, str], str] = {}
@@ -408,7 +398,9 @@ def test_every_declared_grant_is_used_by_the_function(function, world, built):
     module, _ = built
     _, calls = api_scenario(world) if function == "api_handler" else exercise(function, world)
     left = unused(function, module.policy(function), calls)
-    assert left == [], f"{function}: declared but never used (remove from infra/functions.yaml):\n" + "\n".join(left)
+    assert left == [], (
+        f"{function}: declared but never used (remove from infra/topology.yaml's functions):\n" + "\n".join(left)
+    )
 
 
 def test_unexercised_grants_are_still_declared_and_still_unused(world, built):

@@ -74,7 +74,7 @@ def test_reference_check_catches_a_dangling_reference(module_text):
 def test_functions_named_by_topology_are_in_chalices_export(module_text):
     functions = hcl2.loads(module_text["functions.tf"])["locals"][0]["chalice_function_names"]
     topo = topology.load()
-    named = {t["function"] for r in topo["rules"].values() for t in r["targets"].values() if "function" in t}
+    named = {t["function"] for r in topo["rules"].values() for t in r["targets"].values() if t["function"]}
     named.add(topo["pipe"]["enrichment"]["function"])
     for machine in topo.get("state_machines", {}).values():
         named |= set(machine["functions"])
@@ -99,16 +99,16 @@ def test_names_follow_prefix_and_topology_key(module_text):
 
 
 def test_overlay_reads_the_topology_it_declares_nothing_twice(module_text):
-    assert 'yamldecode(file("${path.module}/topology.yaml"))' in module_text["main.tf"]
+    assert 'jsondecode(file("${path.module}/topology.json"))' in module_text["main.tf"]
+    assert "yamldecode" not in "".join(module_text.values())
     overlay = "".join(module_text[p.name] for p in (PROJECT / "infra").glob("*.tf"))
     topo = topology.load()
     # No queue, rule, pattern or retry value is spelled in the overlay: they come from the file.
     for key in [*topo["queues"], *topo["rules"], *topo["topics"]]:
         assert f'"{key}"' not in overlay, key
     assert "3600" not in overlay and "maximum_retry_attempts       = 3" not in overlay
-    machine_settings = [m.get("logging", {}) for m in topo.get("state_machines", {}).values()]
-    assert all(s.get("level", "ERROR") != "OFF" for s in machine_settings)
-    assert all(m.get("tracing", True) for m in topo.get("state_machines", {}).values())
+    assert all(m["logging"]["level"] != "OFF" for m in topo["state_machines"].values())
+    assert all(m["tracing"] for m in topo["state_machines"].values())
 
 
 def _statements(module_text):

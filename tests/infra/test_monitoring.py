@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from infra.build import load_yaml
 from local_runtime import topology
-from tests.infra.conftest import PROJECT
 
 
-def failure_destinations(declared: dict, settings: dict) -> set[str]:
-    """Every queue the topology or functions.yaml sends failures to."""
-    named = {declared["event_bus"]["target_defaults"]["dead_letter_queue"], settings["async_dead_letter_queue"]}
+def failure_destinations(declared: dict) -> set[str]:
+    """Every queue the topology sends failures to."""
+    named = {declared["event_bus"]["target_defaults"]["dead_letter_queue"], declared["async_dead_letter_queue"]}
+    named |= {t["dead_letter_queue"] for r in declared["rules"].values() for t in r["targets"].values()}
     named.add(declared["pipe"]["source"]["dead_letter_queue"])
-    named |= {m["on_failure"] for m in (declared.get("stream_mappings") or {}).values()}
-    named |= {m["dead_letter_queue"] for m in (declared.get("state_machines") or {}).values()}
+    named |= {m["on_failure"] for m in declared["stream_mappings"].values()}
+    named |= {m["dead_letter_queue"] for m in declared["state_machines"].values() if m["dead_letter_queue"]}
     return named
 
 
 def test_every_failure_destination_is_marked_dead_letter():
     declared = topology.load()
-    settings = load_yaml(PROJECT / "infra" / "functions.yaml")
-    marked = {k for k, q in declared["queues"].items() if q.get("dead_letter")}
-    assert failure_destinations(declared, settings) == marked
+    marked = {k for k, q in declared["queues"].items() if q["dead_letter"]}
+    assert failure_destinations(declared) == marked
 
 
 def test_every_alarm_watches_a_known_set_with_a_complete_definition():

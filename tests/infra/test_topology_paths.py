@@ -1,6 +1,7 @@
-"""Every attribute the overlay reads from topology.yaml exists there (or is read through try/can).
+"""Every attribute the overlay reads from the normalized topology exists in it, with no try/can guard.
 
-Terraform's `validate` catches this; we have no terraform binary, so the check is ours.
+The document is fully defaulted (topology/model.py), so a read either names a key the model has or is
+a mistake; Terraform's `validate` cannot tell, since jsondecode's result has no declared type.
 """
 
 from __future__ import annotations
@@ -15,35 +16,30 @@ from local_runtime import topology
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 # Overlay locals that alias a part of the topology.
 ALIASES = {"topology": [], "pipe": ["pipe"], "bus": ["event_bus"], "target_defaults": ["event_bus", "target_defaults"]}
-_READ = re.compile(r"(try\(|can\()?\blocal\.(" + "|".join(ALIASES) + r")((?:\.[a-z_][a-z0-9_]*)+)")
-
-
-def reads(text: str) -> list[tuple[str, list[str]]]:
-    """(alias, attribute path) for every plain read; guarded reads (try/can) are skipped."""
-    found = []
-    for guard, alias, path in _READ.findall(text):
-        if not guard:
-            found.append((alias, path.strip(".").split(".")))
-    return found
+_READ = re.compile(r"\blocal\.(" + "|".join(ALIASES) + r")((?:\.[a-z_][a-z0-9_]*)+)")
 
 
 def missing(declared: dict, text: str) -> list[str]:
     problems = []
-    for alias, path in reads(text):
+    for alias, path in _READ.findall(text):
         node = declared
-        for key in [*ALIASES[alias], *path]:
+        for key in [*ALIASES[alias], *path.strip(".").split(".")]:
             if not isinstance(node, dict) or key not in node:
-                problems.append(f"local.{alias}.{'.'.join(path)}")
+                problems.append(f"local.{alias}{path}")
                 break
             node = node[key]
     return problems
 
 
 @pytest.mark.parametrize("tf", sorted(INFRA.glob("*.tf")), ids=lambda p: p.name)
-def test_overlay_reads_only_declared_attributes(tf):
-    assert missing(topology.load(), tf.read_text()) == []
+def test_overlay_reads_only_attributes_of_the_normalized_topology(tf):
+    text = tf.read_text()
+    assert missing(topology.load(), text) == []
+    assert not re.search(r"(try|can)\(\s*(each\.value|local\.(topology|pipe|bus|target_defaults))", text), (
+        "the normalized topology has every key: read it directly"
+    )
 
 
-def test_the_check_catches_a_removed_key():
-    text = "x = local.pipe.source.maximum_batching_window_seconds\ny = try(local.pipe.source.nope, 0)"
-    assert missing(topology.load(), text) == ["local.pipe.source.maximum_batching_window_seconds"]
+def test_the_check_catches_a_key_the_model_lacks():
+    text = "x = local.pipe.source.maximum_batching_window_seconds\ny = local.pipe.source.nope"
+    assert missing(topology.load(), text) == ["local.pipe.source.nope"]
