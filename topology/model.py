@@ -339,10 +339,3 @@ class Topology(Strict):
                 yield f"{path}.resources.{j}: {ref.kind} {ref.name!r} is not declared"
             elif ref.kind == "index" and not self.tables[ref.name].global_secondary_indexes:
                 yield f"{path}.resources.{j}: table {ref.name!r} has no global_secondary_indexes"
-
-    # --- what several readers derive -------------------------------------------------
-
-    def dead_letter_queues(self) -> list[str]:
-        """Every queue failures end in: each `dead_letter: true` queue and each redrive "<name>-dlq"."""
-        declared = [k for k, q in self.queues.items() if q.dead_letter]
-        return declared + [f"{k}-dlq" for k, q in self.queues.items() if q.redrive]
