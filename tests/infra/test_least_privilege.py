@@ -220,8 +220,20 @@ def order_created_batch() -> dict:
     return sqs_batch([sns_wrapped(json.dumps(bridge_event("OrderCreated", order_created_detail(uuid.uuid4().hex))))])
 
 
+def _rule_event(function: str, order) -> dict:
+    """For a bus rule's function with no scenario of its own: an event its rule's pattern names."""
+    for rule in topology.default().rules.values():
+        for target in rule.targets.values():
+            if target.function == function and target.input_transformer is None:
+                pattern = rule.event_pattern
+                source = next((s for s in pattern.get("source", []) if isinstance(s, str)), "app.orders")
+                detail_type = next(iter(pattern.get("detail-type", [])), "OrderCreated")
+                return bridge_event(detail_type, {"orderId": order.orderId, "eventId": uuid.uuid4().hex}, source)
+    raise KeyError(f"no scenario for {function}: add one to _events")
+
+
 def _events(function: str, order) -> dict:
-    return {
+    known = {
         "order_change_log": lambda: {"Records": [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})]},
         "order_events_enricher": lambda: [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})],
         "order_processor": order_created_batch,
@@ -233,7 +245,8 @@ def _events(function: str, order) -> dict:
         "payment_validator": lambda: payment_state(order),
         "payment_processor": lambda: enriched_state(order),
         "payment_enricher": lambda: payment_state(order),
-    }[function]()
+    }
+    return known[function]() if function in known else _rule_event(function, order)
 
 
 # Functions whose failure and redelivery paths hold grants of their own (Powertools

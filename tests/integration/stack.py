@@ -24,7 +24,10 @@ def free_port() -> int:
 
 
 class RunningStack:
-    def __init__(self, extra_env: dict | None = None, state_dir: Path | None = None) -> None:
+    def __init__(
+        self, extra_env: dict | None = None, state_dir: Path | None = None, project_dir: Path = PROJECT_DIR
+    ) -> None:
+        """``project_dir``: the project whose app and topology the stack runs (a copy, in the recipe test)."""
         self.aws_port, self.api_port = free_port(), free_port()
         # Each stack keeps its state apart (never the developer's .local-state); pass a folder to restart on it.
         self.state_dir = state_dir or PROJECT_DIR / "build" / f"state-{self.api_port}"
@@ -46,7 +49,7 @@ class RunningStack:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_runtime", "up"],
-            cwd=PROJECT_DIR,
+            cwd=project_dir,
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
