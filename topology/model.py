@@ -2,7 +2,7 @@
 
 Every section rejects unknown keys; every default lives here once. The model checks that each
 logical reference (a queue, topic, table, bus or state machine named by key) names something
-declared; functions are checked against the app by the build and the local runtime, which know it.
+declared; function names are checked against the app by the build (infra/build/corrections.py), which knows it.
 """
 
 from __future__ import annotations

@@ -85,7 +85,14 @@ def _only_x(**changes) -> typed_topology.Topology:
     declared = topology.load()
     pipe = {**declared["pipe"], "enrichment": {"function": "x"}}
     return _topology(
-        **{"rules": {}, "state_machines": {}, "pipe": pipe, "functions": {"x": {"permissions": []}}, **changes}
+        **{
+            "rules": {},
+            "state_machines": {},
+            "stream_mappings": {},
+            "pipe": pipe,
+            "functions": {"x": {"permissions": []}},
+            **changes,
+        }
     )
 
 
@@ -100,7 +107,7 @@ def test_undeclared_queue_read_by_a_consumer_is_refused():
 
 def test_rule_naming_a_function_app_py_lacks_is_refused():
     with pytest.raises(BuildError, match="rule order-status-notify names function 'notifier'"):
-        correct(_export(), _topology(functions={"x": {"permissions": []}}), "orders-platform-dev")
+        correct(_export(), _topology(functions={"x": {"permissions": []}}, stream_mappings={}), "orders-platform-dev")
 
 
 def test_a_function_without_its_entry_or_an_entry_without_its_function_is_refused():
@@ -122,6 +129,12 @@ def test_stream_mapping_without_declared_failure_handling_is_refused():
         correct(
             _export(aws_lambda_event_source_mapping={"m": mapping}), _only_x(stream_mappings={}), "orders-platform-dev"
         )
+
+
+def test_a_stream_mapping_entry_for_a_function_reading_no_stream_is_refused():
+    mappings = {"x": {"on_failure": "change-log-dlq"}}
+    with pytest.raises(BuildError, match=re.escape("stream_mappings.x: x reads no stream in app.py")):
+        correct(_export(), _only_x(stream_mappings=mappings), "orders-platform-dev")
 
 
 def test_corrections_leave_the_export_as_it_was_and_return_what_they_learned():
