@@ -51,7 +51,7 @@ def build(workers) -> dict:
     for name, spec in queues.items():
         dead_letter = name.endswith("-dlq") or bool(spec.get("dead_letter"))
         g.node(f"queue:{name}", "dlq" if dead_letter else "queue", name)
-        if "redrive" in spec:
+        if spec.get("redrive"):
             g.edge(f"queue:{name}", f"queue:{name}-dlq", "dead-letter")
 
     bus = declared["event_bus"]
@@ -67,7 +67,7 @@ def build(workers) -> dict:
         )
         for target_id, target in spec["targets"].items():
             source = f"rule:{rule}/{target_id}"
-            if "topic" in target:
+            if target["topic"]:
                 to, function = f"topic:{target['topic']}", f"topic:{target['topic']}"
                 for subscription in (
                     (declared["topics"].get(target["topic"]) or {}).get("subscriptions") or {}

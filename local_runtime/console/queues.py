@@ -22,9 +22,7 @@ class Queues:
         self.urls = {name: resources.queue_urls[name] for name in declared_queues() if name in resources.queue_urls}
         self.senders = {n: s for n, s in dead_letter_queues(resources).items() if n in self.urls}
         # "<name>-dlq" is the redrive target of "<name>": its messages go back there.
-        self.redrive_to = {
-            f"{n}-dlq": f"queue:{n}" for n, spec in declared_queues().items() if "redrive" in (spec or {})
-        }
+        self.redrive_to = {f"{n}-dlq": f"queue:{n}" for n, spec in declared_queues().items() if spec.get("redrive")}
         # A workflow's DLQ holds failed runs, which go back through the topic its trigger reads.
         self.topic_arns = {}
         for spec in (declared.get("state_machines") or {}).values():
