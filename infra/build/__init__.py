@@ -64,10 +64,11 @@ __all__ = ["PROJECT_DIR", "BuildError", "Module", "build"]
 
 @dataclass(frozen=True)
 class Module:
-    """What a build made: the stage's prefix, the topology it read and what it learned of the app."""
+    """What a build made: the stage's prefix, the topology it read, the corrected export and what it learned."""
 
     prefix: str
     topology: topology.Topology
+    export: dict
     learned: Learned
 
     @property
@@ -124,4 +125,4 @@ def build(
     api_spec.write_spec(out)
     tfvars = {"stage": stage, "name_prefix": prefix}
     (out / "terraform.tfvars.json").write_text(json.dumps(tfvars, indent=2) + "\n")
-    return Module(prefix, declared, learned)
+    return Module(prefix, declared, corrected.export, learned)
