@@ -7,9 +7,10 @@ from typing import Annotated
 from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chalicelib.api import correlation
 from chalicelib.api.errors import ApiError, json_errors
 from chalicelib.api.requests import json_body, plausible_id, query_params
-from chalicelib.idempotency import run_once
+from chalicelib.idempotency import Once
 from chalicelib.input_rules import QueryCount
 from chalicelib.orders.errors import OrderNotFound
 from chalicelib.orders.model import Identifier, NewOrder, OrderStatus, StatusChange, new_order
@@ -51,18 +52,22 @@ def _created(order: dict) -> Response:
     )
 
 
+def _create(request: dict) -> dict:
+    order = new_order(request["order"], correlation_id=request["correlationId"])
+    _repository().put_new(order)
+    return order.to_api()
+
+
+# The response is the effect: a retry with the same Idempotency-Key gets the first one back.
+_create_once = Once("orders.create", _create)
+
+
 @json_errors
 def create_order(request) -> Response:
     data = NewOrder.model_validate(json_body(request))
     key = (request.headers or {}).get("idempotency-key")
-
-    def create() -> dict:
-        order = new_order(data)
-        _repository().put_new(order)
-        return order.to_api()
-
     if key is None:
-        return _created(create())
+        return _created(_create({"order": data, "correlationId": correlation.current()}))
     if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
         issue = f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
         raise ApiError(
@@ -71,7 +76,9 @@ def create_order(request) -> Response:
             f"Idempotency-Key {issue}",
             [{"field": "Idempotency-Key", "code": "INVALID_IDEMPOTENCY_KEY", "issue": issue}],
         )
-    return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, request.lambda_context))
+    payload = data.model_dump(mode="json")
+    created = _create_once(key, payload, request.lambda_context, order=data, correlationId=correlation.current())
+    return _created(created)
 
 
 @json_errors
@@ -91,7 +98,8 @@ def list_orders(request) -> dict:
 @json_errors
 def change_status(request, order_id: str) -> dict:
     change = StatusChange.model_validate(json_body(request))
-    return _repository().change_status(_order_id(order_id), change.status, change.version).to_api()
+    order = _repository().change_status(_order_id(order_id), change.status, change.version, correlation.current())
+    return order.to_api()
 
 
 @json_errors

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 
 from chalice import Response
 
+from chalicelib.api import correlation
 from chalicelib.api.errors import ApiError, json_errors
 from chalicelib.api.requests import json_body, plausible_id
 from chalicelib.aws.topics import publish
 from chalicelib.payments.model import PaymentEvent, PaymentStatus, record_to_api
 from chalicelib.payments.repository import PaymentsRepository
+from chalicelib.payments.trigger import CORRELATION_ATTRIBUTE
 
 TOPIC = "payments"
 
@@ -19,7 +21,8 @@ TOPIC = "payments"
 def submit_payment(request) -> Response:
     """202 PENDING: the event is on the topic; the workflow decides, and GET shows the outcome."""
     payment = PaymentEvent.received(json_body(request), datetime.now(UTC))
-    message_id = publish(TOPIC, payment.to_message())
+    # The correlation id rides as a message attribute: the payment itself is the message.
+    message_id = publish(TOPIC, payment.to_message(), attributes={CORRELATION_ATTRIBUTE: correlation.current()})
     location = f"/payments/{payment.paymentId}"
     return Response(
         body={"paymentId": payment.paymentId, "status": PaymentStatus.PENDING.value, "messageId": message_id},
