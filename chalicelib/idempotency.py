@@ -47,16 +47,16 @@ class Once:
             expires_after_seconds=RETENTION_SECONDS,
             raise_on_no_idempotency_key=True,
         )
+        self._store: DynamoDBPersistenceLayer | None = None
         self._decorated: Callable[..., dict] | None = None
 
     def __call__(self, key: str, payload: dict, lambda_context=None, **extra) -> dict:
         """Run or replay; ``extra`` reaches the action but neither the key nor the payload check."""
-        if self._decorated is None:
+        store = persistence_store(self.scope)
+        if store is not self._store:  # the first call (tests renew the store between runs)
+            self._store = store
             self._decorated = idempotent_function(
-                data_keyword_argument="request",
-                persistence_store=persistence_store(self.scope),
-                config=self.config,
-                key_prefix=self.scope,
+                data_keyword_argument="request", persistence_store=store, config=self.config, key_prefix=self.scope
             )(self.action)
         if lambda_context is not None:
             # Lets an in-progress record expire with the invocation if Lambda kills it.

@@ -31,7 +31,7 @@ def ids_in(payload) -> tuple[list[str], list[str]]:
                 with contextlib.suppress(ValueError):
                     walk(json.loads(value), depth + 1)
             return
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             for item in value:
                 walk(item, depth + 1)
             return
