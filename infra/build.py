@@ -10,6 +10,7 @@ declaration and the state machine definitions into one directory:
       *.tf                    the overlay, copied from infra/
       topology.yaml           read by the overlay with yamldecode (the local runtime reads it too)
       state_machines/         ASL templates whose task resources Terraform fills with ARNs
+      event_schemas/          the event catalog's JSON Schemas, registered by event_schemas.tf
       deployment.zip          the Lambda package Chalice built
       terraform.tfvars.json   stage and name_prefix from .chalice/config.json
 
@@ -567,6 +568,8 @@ def build(
     for name in sorted(p.name for p in (project / "infra").glob("*.tf")):
         shutil.copy(project / "infra" / name, out / name)
     shutil.copy(project / "infra" / "topology.yaml", out / "topology.yaml")
+    # The event catalog's schemas, which event_schemas.tf registers (python -m infra.catalog_schemas).
+    shutil.copytree(project / "infra" / "event_schemas", out / "event_schemas")
     (out / "chalice.tf").write_text(module.chalice_tf())
     (out / "functions.tf").write_text(module.functions_tf())
     # The ASL files are templatefile() templates (see state_machines in topology.yaml), copied to
