@@ -1,4 +1,4 @@
-# The custom bus (seed 003): archive, rules with their patterns, targets with the declared
+# The custom bus: archive, rules with their patterns, targets with the declared
 # retry policy and DLQ, and Lambda permissions scoped to each rule.
 
 locals {
@@ -15,7 +15,7 @@ locals {
 
 resource "aws_cloudwatch_event_bus" "bus" {
   name = "${local.prefix}-${local.bus.name}"
-  # Events at rest on the bus are encrypted with our key (seed 002); events EventBridge cannot
+  # Events at rest on the bus are encrypted with our key; events EventBridge cannot
   # encrypt or decrypt go to the targets' DLQ instead of being dropped.
   kms_key_identifier = aws_kms_key.main.arn
 

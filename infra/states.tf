@@ -1,4 +1,4 @@
-# Step Functions state machines (seed 002), from `state_machines` in topology.yaml. The ASL file
+# Step Functions state machines (the payments workflow), from `state_machines` in topology.yaml. The ASL file
 # is a templatefile() template: ${<function>} is that Chalice function's ARN, ${<placeholder>}
 # under `tables` a table name and under `queues` a queue URL (the local runtime fills the same
 # placeholders). A machine whose ASL file is not in the module yet is not created.

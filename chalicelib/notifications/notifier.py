@@ -1,4 +1,4 @@
-"""Notifier: target of the status rule; its input is the rule's transformed event (seed 003)."""
+"""Notifier: target of the status rule; its input is the rule's input transformer output, not the event."""
 
 from __future__ import annotations
 
