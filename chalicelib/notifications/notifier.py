@@ -21,7 +21,8 @@ class StatusNotice(BaseModel):
     status: str
     email: str
     message: str
-    correlationId: str
+    # None only for events archived before events carried one (a replay), which still notify.
+    correlationId: str | None = None
 
 
 def publish(request: dict) -> dict:
@@ -40,7 +41,7 @@ def publish(request: dict) -> dict:
             "email": notice.email,
             "status": notice.status,
             "orderId": notice.orderId,
-            "correlationId": notice.correlationId,
+            **({"correlationId": notice.correlationId} if notice.correlationId else {}),
         },
     )
     logger.info("notification sent", extra={"orderId": notice.orderId, "status": notice.status})
