@@ -1,5 +1,8 @@
 """The Chalice app: decorators and wiring only; behaviour lives in chalicelib/.
 
+Every event handler below calls its module's ``handle(event: dict, context)``: a Chalice event
+object is passed as ``(event.to_dict(), event.context)``, a plain Lambda event as it came.
+
 Every Lambda function of a Chalice app loads this module, so each handler imports its own
 module when it first runs: a function pays the cold-start cost of its dependencies only
 (the API does not load Powertools' batch utilities, a queue consumer does not load the API).
@@ -19,6 +22,14 @@ with contextlib.suppress(ModuleNotFoundError):
     from local_runtime.api_gateway_routes import match_greedy_paths_locally
 
     match_greedy_paths_locally()
+
+
+@app.middleware("http")
+def correlation_id(event, get_response):
+    # First registered, so outermost: even the answers reshaped below carry the header.
+    from chalicelib.api.correlation import with_correlation_id
+
+    return with_correlation_id(event, get_response)
 
 
 @app.middleware("http")
@@ -94,7 +105,7 @@ def order_change_log(event):
 def order_events_enricher(event, context):
     from chalicelib.stream import order_events
 
-    return order_events.enrich(event)
+    return order_events.handle(event, context)
 
 
 @app.on_sqs_message(queue=physical_name("order-processor"), batch_size=10, maximum_batching_window_in_seconds=1)
@@ -153,7 +164,7 @@ def get_payment(payment_id):
 def payments_trigger(event):
     from chalicelib.payments import trigger
 
-    return trigger.handle(event.to_dict())
+    return trigger.handle(event.to_dict(), event.context)
 
 
 @app.lambda_function(name="payment_validator")

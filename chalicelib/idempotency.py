@@ -1,4 +1,8 @@
-"""Powertools idempotency on our idempotency table, shared by the API and consumers."""
+"""Powertools idempotency on our idempotency table: for effects outside DynamoDB only.
+
+Two users: POST /orders' Idempotency-Key (the response is the effect) and the notifier's SNS
+publish. Effects inside DynamoDB make themselves happen once (chalicelib/aws/once.py).
+"""
 
 from __future__ import annotations
 
@@ -27,26 +31,34 @@ def persistence_store(scope: str) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=physical_name("idempotency"), boto3_client=client("dynamodb"))
 
 
-def run_once(scope: str, key: str, payload: dict, action: Callable[[], dict], lambda_context=None) -> dict:
-    """Run ``action`` once per (scope, key); a repeat returns the first result.
+class Once:
+    """``action(request)`` run once per (scope, key); a repeat returns the first result.
 
-    A repeat whose ``payload`` differs raises IdempotencyValidationError.
+    Declared once per effect at module level; Powertools' decorator is applied on the first call
+    (the store needs the stage's names and a client, which importing must not create). A repeat
+    whose ``payload`` differs raises IdempotencyValidationError.
     """
 
-    config = IdempotencyConfig(
-        event_key_jmespath="key",
-        payload_validation_jmespath="payload",
-        expires_after_seconds=RETENTION_SECONDS,
-        raise_on_no_idempotency_key=True,
-    )
-    if lambda_context is not None:
-        # Lets an in-progress record expire with the invocation if Lambda kills it.
-        config.register_lambda_context(lambda_context)
+    def __init__(self, scope: str, action: Callable[[dict], dict]) -> None:
+        self.scope, self.action = scope, action
+        self.config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="payload",
+            expires_after_seconds=RETENTION_SECONDS,
+            raise_on_no_idempotency_key=True,
+        )
+        self._store: DynamoDBPersistenceLayer | None = None
+        self._decorated: Callable[..., dict] | None = None
 
-    @idempotent_function(
-        data_keyword_argument="request", persistence_store=persistence_store(scope), config=config, key_prefix=scope
-    )
-    def _once(request: dict) -> dict:
-        return action()
-
-    return _once(request={"key": key, "payload": payload})
+    def __call__(self, key: str, payload: dict, lambda_context=None, **extra) -> dict:
+        """Run or replay; ``extra`` reaches the action but neither the key nor the payload check."""
+        store = persistence_store(self.scope)
+        if store is not self._store:  # the first call (tests renew the store between runs)
+            self._store = store
+            self._decorated = idempotent_function(
+                data_keyword_argument="request", persistence_store=store, config=self.config, key_prefix=self.scope
+            )(self.action)
+        if lambda_context is not None:
+            # Lets an in-progress record expire with the invocation if Lambda kills it.
+            self.config.register_lambda_context(lambda_context)
+        return self._decorated(request={"key": key, "payload": payload, **extra})

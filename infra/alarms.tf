@@ -1,4 +1,4 @@
-# CloudWatch alarms declared under `monitoring` in topology.yaml (seeds 002 and 003): one alarm
+# CloudWatch alarms declared under `monitoring` in topology.yaml: one alarm
 # per watched resource and declared metric, all notifying the alarm topic. The resource sets are
 # computed here, so a new DLQ, function or state machine gets its alarms without new HCL.
 

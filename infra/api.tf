@@ -48,7 +48,7 @@ resource "aws_api_gateway_method_settings" "api" {
 }
 
 resource "aws_cloudwatch_log_group" "api_access" {
-  #checkov:skip=CKV_AWS_338:seed 002 sets 30-day retention; a year of logs is not asked for
+  #checkov:skip=CKV_AWS_338:logs are kept var.log_retention_days (30 days); a year of logs is not asked for
   name              = "/aws/apigateway/${local.prefix}-access"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.main.arn

@@ -1,4 +1,4 @@
-# The custom bus (seed 003): archive, rules with their patterns, targets with their retry policy
+# The custom bus: archive, rules with their patterns, targets with their retry policy
 # and DLQ (event_bus.target_defaults unless the target sets its own, resolved in topology.json),
 # and Lambda permissions scoped to each rule.
 
@@ -16,7 +16,7 @@ locals {
 
 resource "aws_cloudwatch_event_bus" "bus" {
   name = "${local.prefix}-${local.bus.name}"
-  # Events at rest on the bus are encrypted with our key (seed 002); events EventBridge cannot
+  # Events at rest on the bus are encrypted with our key; events EventBridge cannot
   # encrypt or decrypt go to the targets' DLQ instead of being dropped.
   kms_key_identifier = aws_kms_key.main.arn
 

@@ -1,4 +1,4 @@
-# Queues, topics and their wiring (seeds 000 and 004): every queue is encrypted, a queue with
+# Queues, topics and their wiring: every queue is encrypted, a queue with
 # `redrive` gets "<name>-dlq" (14 days), and only the topic (or bus rule) that feeds a queue may
 # send to it (queue policy with ArnEquals aws:SourceArn).
 

@@ -41,3 +41,11 @@ output "alarm_topic_arn" {
 output "alarm_names" {
   value = sort([for alarm in aws_cloudwatch_metric_alarm.alarm : alarm.alarm_name])
 }
+
+output "event_schema_registry" {
+  description = "The schema registry of the bus's events and each schema's ARN by detail-type"
+  value = {
+    name    = aws_schemas_registry.events.name
+    schemas = { for name, schema in aws_schemas_schema.event : name => schema.arn }
+  }
+}

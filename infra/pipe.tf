@@ -1,4 +1,4 @@
-# Orders stream -> filter -> enrichment function -> custom bus (seed 000), as declared under
+# Orders stream -> filter -> enrichment function -> custom bus, as declared under
 # `pipe` in topology.yaml. Its role (iam.tf, infra/build/iam.py) may read only that stream,
 # invoke only the enrichment, put events only on the bus and dead-letter only to its queue.
 

@@ -1,4 +1,4 @@
-# Step Functions state machines (seed 002), from `state_machines` in topology.yaml. The ASL file
+# Step Functions state machines (the payments workflow), from `state_machines` in topology.yaml. The ASL file
 # is a templatefile() template: ${<function>} is that Chalice function's ARN, ${<placeholder>}
 # under `tables` a table name and under `queues` a queue URL (the local runtime fills the same
 # placeholders). Each machine's role and policy are in iam.tf (infra/build/iam.py).

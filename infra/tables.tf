@@ -1,4 +1,4 @@
-# DynamoDB tables (seed 001): on demand, streams where declared, PITR, SSE with our key.
+# DynamoDB tables: on demand, streams where declared, PITR, SSE with our key.
 
 resource "aws_dynamodb_table" "table" {
   for_each = local.topology.tables

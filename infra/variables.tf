@@ -23,13 +23,13 @@ variable "name_prefix" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of every log group (seed 002: 30 days)."
+  description = "Retention of every log group (30 days: failures stay investigable for a month)."
   type        = number
   default     = 30
 }
 
 variable "tracing_enabled" {
-  description = "Active X-Ray tracing on every function, the state machines and the API stage (seed 002)."
+  description = "Active X-Ray tracing on every function, the state machines and the API stage."
   type        = bool
   default     = true
 }

@@ -93,10 +93,10 @@ class Invoker:
         except Exception as error:
             # Injected faults are always traced: a test reading the trace must see every one.
             if traced or fault:
-                trace.delivery(source, function, records, "error", _ms(started), _describe(error))
+                trace.delivery(source, function, records, "error", _ms(started), _describe(error), payload=event)
             raise FunctionError(function, error) from error
         if traced:
-            trace.delivery(source, function, records, _outcome(result), _ms(started))
+            trace.delivery(source, function, records, _outcome(result), _ms(started), payload=event)
         return result
 
 

@@ -69,10 +69,12 @@ class Pipe(Worker):
             try:
                 outputs = self._enrich(records)
                 entries = [(self._type_of(o), self._detail(o)) for o in outputs]
-                event_publisher.publish(self.spec["target"]["source"], entries, bus=self.spec["target"]["bus"])
+                event_publisher.put(self.spec["target"]["source"], entries, bus=self.spec["target"]["bus"])
                 elapsed = (time.perf_counter() - started) * 1000
                 types = ", ".join(t for t, _ in entries) or "nothing"
-                trace.delivery(self.name, f"bus:{self.spec['target']['bus']}", len(records), "ok", elapsed, types)
+                trace.delivery(
+                    self.name, f"bus:{self.spec['target']['bus']}", len(records), "ok", elapsed, types, payload=entries
+                )
                 return
             except PipeDropped as error:
                 reason = f"{type(error).__name__}: {error}"
@@ -85,7 +87,9 @@ class Pipe(Worker):
         self._dead_letter(records, reason, started)
 
     def _dead_letter(self, records: list[dict], reason: str, started: float) -> None:
-        trace.delivery(self.name, "dlq", len(records), "failed", (time.perf_counter() - started) * 1000, reason)
+        trace.delivery(
+            self.name, "dlq", len(records), "failed", (time.perf_counter() - started) * 1000, reason, payload=records
+        )
         if self.dlq_url:
             client("sqs").send_message(
                 QueueUrl=self.dlq_url, MessageBody=json.dumps({"reason": reason, "records": records}, default=str)

@@ -154,12 +154,13 @@ class RuleTarget(Worker):
         if self.topic_arn:
             started = time.perf_counter()
             client("sns").publish(TopicArn=self.topic_arn, Message=text)
-            trace.delivery(self.name, f"topic:{self.spec['topic']}", 1, "ok", (time.perf_counter() - started) * 1000)
+            elapsed = (time.perf_counter() - started) * 1000
+            trace.delivery(self.name, f"topic:{self.spec['topic']}", 1, "ok", elapsed, payload=text)
         else:
             self.invoker.invoke(self.spec["function"], as_payload(text), self.name)
 
     def _dead_letter(self, event: dict, failure: Exception) -> None:
-        trace.delivery(self.name, "dlq", 1, "failed", 0.0, f"{delivery.error_code(failure)}: {failure}")
+        trace.delivery(self.name, "dlq", 1, "failed", 0.0, f"{delivery.error_code(failure)}: {failure}", payload=event)
         if not self.dlq_url:
             return
         client("sqs").send_message(

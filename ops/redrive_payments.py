@@ -81,13 +81,15 @@ def republish(sqs, sns, queue_url: str, topic_arn: str) -> Redrive:
 
 
 def _first_receipt(failure: dict) -> dict:
-    """The message attribute that keeps the payment's first receipt time (the trigger prefers it)."""
-    from chalicelib.payments.trigger import RECEIVED_AT_ATTRIBUTE
+    """The message attributes that keep the payment's first receipt time and its correlation id (the trigger reads both)."""
+    from chalicelib.payments.trigger import CORRELATION_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE
 
-    if not isinstance(failure.get("receivedAt"), str):
-        return {}
-    value = {"DataType": "String", "StringValue": failure["receivedAt"]}
-    return {"MessageAttributes": {RECEIVED_AT_ATTRIBUTE: value}}
+    attributes = {
+        name: {"DataType": "String", "StringValue": failure[key]}
+        for name, key in ((RECEIVED_AT_ATTRIBUTE, "receivedAt"), (CORRELATION_ATTRIBUTE, "correlationId"))
+        if isinstance(failure.get(key), str)
+    }
+    return {"MessageAttributes": attributes} if attributes else {}
 
 
 def await_outcomes(result: Redrive, read_record, timeout: float) -> None:

@@ -19,6 +19,7 @@ def handle(event: dict, context) -> dict:
     bridge = EventBridgeEvent(event)
     day = bridge.time[:10]
     detail = bridge.detail if isinstance(bridge.detail, dict) else {}
+    logger.set_correlation_id(detail.get("correlationId"))
     # A replayed event gets a new id; the domain eventId (when present) stays the same.
     key = f"{bridge.detail_type}:{detail.get('eventId') or bridge.get_id}"
 

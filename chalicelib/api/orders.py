@@ -6,11 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
+from chalicelib.api import correlation
 from chalicelib.api.errors import ApiError
 from chalicelib.api.operations import BAD_BODY, Answer, Call, Header, Link, Operation, operation
 from chalicelib.api.requests import plausible_id
 from chalicelib.api.responses import OrderPage, OrderView
-from chalicelib.idempotency import run_once
+from chalicelib.idempotency import Once
 from chalicelib.input_rules import QueryCount
 from chalicelib.orders.errors import OrderNotFound
 from chalicelib.orders.model import Identifier, NewOrder, OrderStatus, StatusChange, new_order
@@ -53,6 +54,16 @@ def _order_id(order_id: str) -> str:
     return order_id
 
 
+def _create(request: dict) -> dict:
+    order = new_order(request["order"], correlation_id=request["correlationId"])
+    _repository().put_new(order)
+    return order.to_api()
+
+
+# The response is the effect: a retry with the same Idempotency-Key gets the first one back.
+_create_once = Once("orders.create", _create)
+
+
 def _created(order: dict) -> Answer:
     return Answer(201, OrderView.model_validate(order), {"Location": f"/orders/{order['orderId']}"})
 
@@ -92,14 +103,8 @@ def _created(order: dict) -> Answer:
 def create_order(call: Call) -> Answer:
     data: NewOrder = call.body
     key = call.headers.get("idempotency-key")
-
-    def create() -> dict:
-        order = new_order(data)
-        _repository().put_new(order)
-        return order.to_api()
-
     if key is None:
-        return _created(create())
+        return _created(_create({"order": data, "correlationId": correlation.current()}))
     try:
         IDEMPOTENCY_KEY.validate_python(key)
     except ValidationError:
@@ -110,7 +115,9 @@ def create_order(call: Call) -> Answer:
             f"Idempotency-Key {issue}",
             [{"field": "Idempotency-Key", "code": "INVALID_IDEMPOTENCY_KEY", "issue": issue}],
         ) from None
-    return _created(run_once("orders.create", key, data.model_dump(mode="json"), create, call.lambda_context))
+    payload = data.model_dump(mode="json")
+    created = _create_once(key, payload, call.lambda_context, order=data, correlationId=correlation.current())
+    return _created(created)
 
 
 @operation(
@@ -165,7 +172,7 @@ def list_orders(call: Call) -> Answer:
 )
 def change_status(call: Call, order_id: str) -> Answer:
     change: StatusChange = call.body
-    order = _repository().change_status(_order_id(order_id), change.status, change.version)
+    order = _repository().change_status(_order_id(order_id), change.status, change.version, correlation.current())
     return Answer(200, OrderView.model_validate(order.to_api()))
 
 

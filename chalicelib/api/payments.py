@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.api import correlation
 from chalicelib.api.errors import ApiError
 from chalicelib.api.operations import BAD_BODY, Answer, Call, Link, Operation, operation
 from chalicelib.api.requests import plausible_id
@@ -9,6 +10,7 @@ from chalicelib.api.responses import PaymentAccepted, PaymentRecord
 from chalicelib.aws.topics import publish
 from chalicelib.payments.model import PaymentEvent, PaymentStatus, record_to_api
 from chalicelib.payments.repository import PaymentsRepository
+from chalicelib.payments.trigger import CORRELATION_ATTRIBUTE
 
 TOPIC = "payments"
 TAG = "payments"
@@ -30,7 +32,8 @@ TAG = "payments"
 )
 def submit_payment(call: Call) -> Answer:
     payment: PaymentEvent = call.body
-    message_id = publish(TOPIC, payment.to_message())
+    # The correlation id rides as a message attribute: the payment itself is the message.
+    message_id = publish(TOPIC, payment.to_message(), attributes={CORRELATION_ATTRIBUTE: correlation.current()})
     accepted = PaymentAccepted(paymentId=payment.paymentId, status=PaymentStatus.PENDING.value, messageId=message_id)
     return Answer(202, accepted, {"Location": f"/payments/{payment.paymentId}"})
 

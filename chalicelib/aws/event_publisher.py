@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterable
 
 from chalicelib.aws.clients import client
+from chalicelib.events import catalog
+from chalicelib.events.detail import EventDetail
 from chalicelib.resource_names import physical_name
 
 MAX_BATCH = 10  # PutEvents' limit on entries per call
@@ -22,8 +24,17 @@ class PublishFailed(Exception):
         self.failures = failures
 
 
-def publish(source: str, events: Iterable[tuple[str, dict]], bus: str = "orders", backoff: float = 0.1) -> int:
-    """Publish ``(detail_type, detail)`` pairs; returns how many were accepted."""
+def publish(details: Iterable[EventDetail], bus: str = "orders", backoff: float = 0.1) -> int:
+    """Publish catalog events (source and detail-type from the catalog); returns how many were accepted."""
+    by_source: dict[str, list[tuple[str, dict]]] = {}
+    for detail in details:
+        event_type, data = catalog.entry(detail)
+        by_source.setdefault(event_type.source, []).append((event_type.detail_type, data))
+    return sum(put(source, pairs, bus, backoff) for source, pairs in by_source.items())
+
+
+def put(source: str, events: Iterable[tuple[str, dict]], bus: str = "orders", backoff: float = 0.1) -> int:
+    """Put ``(detail_type, detail)`` pairs from ``source`` as they are (the pipe's target does this)."""
     entries = [
         {"EventBusName": physical_name(bus), "Source": source, "DetailType": t, "Detail": json.dumps(d, default=str)}
         for t, d in events

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeSerializer
-from botocore.exceptions import ClientError
 
-from chalicelib.aws.clients import client, resource
+from chalicelib.aws.clients import resource
+from chalicelib.aws.once import write_once
 from chalicelib.resource_names import physical_name
 
 
@@ -29,14 +28,6 @@ def add(pk: str, sk: str, counts: dict[str, int | Decimal]) -> None:
     )
 
 
-_serializer = TypeSerializer()
-MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
-
-
-def _key(pk: str, sk: str) -> dict:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
 def put_once_with_counts(marker: tuple[str, str, dict], counts: list[tuple[str, str, dict[str, int]]]) -> bool:
     """Write ``marker`` and add ``counts`` in one transaction, unless the marker exists.
 
@@ -44,28 +35,28 @@ def put_once_with_counts(marker: tuple[str, str, dict], counts: list[tuple[str, 
     """
     table = physical_name("read-models")
     pk, sk, document = marker
-    item = {**_key(pk, sk), **{k: _serializer.serialize(v) for k, v in document.items()}}
-    writes = [{"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}]
+    put = {
+        "TableName": table,
+        "Item": {"pk": pk, "sk": sk, **document},
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
+    updates = []
     for count_pk, count_sk, values in counts:
-        names = {f"#a{i}": name for i, name in enumerate(values)}
-        update = {
-            "TableName": table,
-            "Key": _key(count_pk, count_sk),
-            "UpdateExpression": "ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(values))),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": {f":v{i}": _serializer.serialize(v) for i, v in enumerate(values.values())},
-        }
-        writes.append({"Update": update})
-    if len(writes) > MAX_TRANSACTION_ITEMS:
-        raise ValueError(f"{len(writes)} writes exceed one transaction ({MAX_TRANSACTION_ITEMS})")
-    try:
-        client("dynamodb").transact_write_items(TransactItems=writes)
-    except ClientError as error:
-        reasons = error.response.get("CancellationReasons") or []
-        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-            return False
-        raise
-    return True
+        updates.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": count_pk, "sk": count_sk},
+                    "UpdateExpression": "ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(values))),
+                    "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(values)},
+                    "ExpressionAttributeValues": {f":v{i}": v for i, v in enumerate(values.values())},
+                }
+            }
+        )
+    refused = write_once(put, updates)
+    if refused is not None and not refused.marker_exists:
+        raise RuntimeError(f"counts next to marker {pk}/{sk} refused: {refused}")  # they carry no condition
+    return refused is None
 
 
 def put(pk: str, sk: str, document: dict) -> None:

@@ -1,1 +1,1 @@
-"""Queue consumers fed by the order-created fan-out (SQS <- SNS <- EventBridge)."""
+"""Consumers of the order-created fan-out (SQS <- SNS <- EventBridge), and the batch processing all our batches share."""

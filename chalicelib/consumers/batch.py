@@ -1,46 +1,40 @@
-"""The one way our queue consumers run a batch: Powertools partial batch responses.
+"""The one way our queue and stream consumers run a batch: Powertools' BatchProcessor, partial batch responses.
 
-Each effect makes itself happen once (a transactional marker in the read-models table), so
-no second idempotency layer wraps it: one mechanism per guarantee.
+Each consumer module defines its processor and record handler once, at module level, and its
+``handle(event, context)`` is ``process_partial_response`` over them. Each effect makes itself
+happen once (a transactional marker, chalicelib/aws/once.py), so no second idempotency layer wraps it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.consumers.envelope import unwrap
-from chalicelib.orders.events import OrderCreatedDetail
+from chalicelib.events.orders import OrderCreated
 
 
-def consume(event: dict, context, *, name: str, logger: Logger, handle: Callable[[SQSRecord], dict]) -> dict:
-    """Run ``handle`` (an idempotent effect) per record. Failures become batchItemFailures."""
+class LoggingBatchProcessor(BatchProcessor):
+    """A BatchProcessor that logs each failed record with its reason before reporting it failed."""
 
-    def record_handler(record: SQSRecord) -> dict:
-        try:
-            return handle(record)
-        except Exception as error:
-            # Logged with its reason; SQS redelivers it, then moves it to the queue's DLQ.
-            logger.error(
-                "record failed",
-                extra={"messageId": record.message_id, "reason": f"{type(error).__name__}: {error}"},
-            )
-            raise
+    def __init__(self, event_type: EventType, logger: Logger) -> None:
+        super().__init__(event_type=event_type)
+        self._logger = logger
 
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    def failure_handler(self, record, exception):
+        _, error, _ = exception
+        # SQS redelivers it, then moves it to the queue's DLQ; the reason is here, in the log.
+        self._logger.error(
+            "record failed",
+            extra={"messageId": getattr(record, "message_id", None), "reason": f"{type(error).__name__}: {error}"},
+        )
+        return super().failure_handler(record, exception)
 
 
-def consume_order_created(
-    event: dict, context, *, name: str, logger: Logger, act: Callable[[OrderCreatedDetail], dict]
-):
-    """A batch of fan-out messages, each an OrderCreated; ``act`` applies its effect once per order."""
-
-    def one(record: SQSRecord) -> dict:
-        _, order = unwrap(record, "OrderCreated", OrderCreatedDetail)
-        return act(order)
-
-    return consume(event, context, name=name, logger=logger, handle=one)
+def order_created(record: SQSRecord, logger: Logger) -> OrderCreated:
+    """The OrderCreated in a fan-out message; the consumer's log lines carry its correlation id from here on."""
+    logger.set_correlation_id(None)  # not the previous record's, if this one is unreadable
+    order = unwrap(record, OrderCreated)
+    logger.set_correlation_id(order.correlationId)
+    return order

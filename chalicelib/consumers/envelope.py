@@ -1,4 +1,4 @@
-"""Unwraps SQS body -> SNS notification -> EventBridge event -> typed detail."""
+"""Unwraps SQS body -> SNS notification -> EventBridge event -> the catalog's typed detail."""
 
 from __future__ import annotations
 
@@ -6,25 +6,32 @@ from typing import TypeVar
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SnsNotificationModel
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-DetailT = TypeVar("DetailT", bound=BaseModel)
+from chalicelib.events import catalog
+from chalicelib.events.detail import EventDetail
+
+DetailT = TypeVar("DetailT", bound=EventDetail)
 
 
 class PoisonMessage(ValueError):
     """A message that no retry can make valid; it belongs in the DLQ."""
 
 
-def unwrap(record: SQSRecord, detail_type: str, detail_model: type[DetailT]) -> tuple[EventBridgeModel, DetailT]:
-    """The EventBridge event inside ``record`` and its detail as ``detail_model``."""
+def unwrap(record: SQSRecord, expected: type[DetailT]) -> DetailT:
+    """The detail of the EventBridge event inside ``record``, which must be an ``expected`` event."""
     try:
         notification = SnsNotificationModel.model_validate_json(record.body)
         event = EventBridgeModel.model_validate_json(notification.Message)
     except ValidationError as error:
         raise PoisonMessage(f"message {record.message_id} is not an SNS-wrapped EventBridge event: {error}") from None
-    if event.detail_type != detail_type:
-        raise PoisonMessage(f"message {record.message_id} carries {event.detail_type!r}, expected {detail_type!r}")
+    wanted = catalog.type_of(expected)
+    if (event.source, event.detail_type) != (wanted.source, wanted.detail_type):
+        raise PoisonMessage(
+            f"message {record.message_id} carries {event.detail_type!r} from {event.source!r}, "
+            f"expected {wanted.detail_type!r} from {wanted.source!r}"
+        )
     try:
-        return event, detail_model.model_validate(event.detail)
-    except ValidationError as error:
-        raise PoisonMessage(f"message {record.message_id} has an invalid {detail_type} detail: {error}") from None
+        return catalog.read(event.source, event.detail_type, event.detail)
+    except (catalog.UnknownEvent, ValidationError) as error:
+        raise PoisonMessage(f"message {record.message_id} has an unreadable {wanted.detail_type}: {error}") from None

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.aws import read_models_table
-from chalicelib.consumers.batch import consume_order_created
+from chalicelib.consumers.batch import LoggingBatchProcessor, order_created
+from chalicelib.events.orders import OrderCreated
 from chalicelib.money import to_wire
-from chalicelib.orders.events import OrderCreatedDetail
 from chalicelib.timestamps import utc_now
 
 logger = Logger(service="user-notification")
 
 
-def confirmation(order: OrderCreatedDetail) -> dict:
+def confirmation(order: OrderCreated) -> dict:
     """The confirmation message for a new order."""
     return {
         "orderId": order.orderId,
@@ -24,7 +26,7 @@ def confirmation(order: OrderCreatedDetail) -> dict:
     }
 
 
-def notify(order: OrderCreatedDetail) -> dict:
+def notify(order: OrderCreated) -> dict:
     """Queue the confirmation and count it, atomically and once per order."""
     message = confirmation(order)
     outbox = (f"customer#{order.customerId}", f"outbox#{order.orderId}", message)
@@ -34,6 +36,13 @@ def notify(order: OrderCreatedDetail) -> dict:
     return message
 
 
+processor = LoggingBatchProcessor(EventType.SQS, logger)
+
+
+def record_handler(record: SQSRecord) -> dict:
+    return notify(order_created(record, logger))
+
+
 def handle(event: dict, context) -> dict:
     """SQS batch of OrderCreated events; returns the partial batch response."""
-    return consume_order_created(event, context, name="user-notification", logger=logger, act=notify)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,4 +1,4 @@
-"""Notifier: target of the status rule; its input is the rule's transformed event (seed 003)."""
+"""Notifier: target of the status rule; its input is the rule's input transformer output, not the event."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.aws import topics
-from chalicelib.idempotency import run_once
+from chalicelib.idempotency import Once
 from chalicelib.timestamps import utc_now
 
 logger = Logger(service="notifier")
@@ -21,10 +21,13 @@ class StatusNotice(BaseModel):
     status: str
     email: str
     message: str
+    # None only for events archived before events carried one (a replay), which still notify.
+    correlationId: str | None = None
 
 
-def publish(notice: StatusNotice) -> dict:
+def publish(request: dict) -> dict:
     """Publish the notice with attributes subscribers can filter on."""
+    notice: StatusNotice = request["notice"]
     message_id = topics.publish(
         "notifications",
         {
@@ -34,13 +37,22 @@ def publish(notice: StatusNotice) -> dict:
             "timestamp": utc_now(),
         },
         subject=f"Order {notice.orderId} - {notice.status}",
-        attributes={"email": notice.email, "status": notice.status, "orderId": notice.orderId},
+        attributes={
+            "email": notice.email,
+            "status": notice.status,
+            "orderId": notice.orderId,
+            **({"correlationId": notice.correlationId} if notice.correlationId else {}),
+        },
     )
     logger.info("notification sent", extra={"orderId": notice.orderId, "status": notice.status})
     return {"messageId": message_id}
 
 
+publish_once = Once("notifier", publish)
+
+
 def handle(event: dict, context) -> dict:
     """Validate the transformed input and publish it once per (order, status)."""
     notice = StatusNotice.model_validate(event)
-    return run_once("notifier", f"{notice.orderId}:{notice.status}", {}, lambda: publish(notice), context)
+    logger.set_correlation_id(notice.correlationId)
+    return publish_once(f"{notice.orderId}:{notice.status}", {}, context, notice=notice)

@@ -101,6 +101,8 @@ class Order(BaseModel):
     createdAt: str
     updatedAt: str
     version: int
+    # The request that last wrote the order (X-Correlation-Id); its stream record and events carry it.
+    correlationId: str | None = None
 
     def to_api(self) -> dict:
         """The JSON shape callers see: money as exact decimal strings."""
@@ -126,7 +128,9 @@ class Order(BaseModel):
         }
 
 
-def new_order(data: NewOrder, *, now: str | None = None, order_id: str | None = None) -> Order:
+def new_order(
+    data: NewOrder, *, now: str | None = None, order_id: str | None = None, correlation_id: str | None = None
+) -> Order:
     """Price a validated request into a PENDING order at version 1."""
     now = now or utc_now()
     items = [{"sku": i.sku, "qty": i.qty, "unitPrice": i.unitPrice} for i in data.items]
@@ -142,4 +146,5 @@ def new_order(data: NewOrder, *, now: str | None = None, order_id: str | None = 
         createdAt=now,
         updatedAt=now,
         version=1,
+        correlationId=correlation_id,
     )

@@ -39,7 +39,7 @@ class OrdersRepository:
         return resource("dynamodb").Table(self._table_name)
 
     def put_new(self, order: Order) -> None:
-        item = order.model_dump(mode="python")
+        item = order.model_dump(mode="python", exclude_none=True)
         item["status"] = order.status.value
         self._table.put_item(Item=item, ConditionExpression=Attr("orderId").not_exists())
 
@@ -49,7 +49,9 @@ class OrdersRepository:
             raise OrderNotFound(order_id)
         return _to_order(item)
 
-    def change_status(self, order_id: str, status: OrderStatus, expected_version: int) -> Order:
+    def change_status(
+        self, order_id: str, status: OrderStatus, expected_version: int, correlation_id: str | None = None
+    ) -> Order:
         """Apply a status change if the stored order is still at ``expected_version``."""
         current = self.get(order_id)
         if current.version != expected_version:
@@ -58,10 +60,15 @@ class OrdersRepository:
         try:
             result = self._table.update_item(
                 Key={"orderId": order_id},
-                UpdateExpression="SET #s = :s, updatedAt = :now, version = version + :one",
+                UpdateExpression="SET #s = :s, updatedAt = :now, version = version + :one, correlationId = :cid",
                 ConditionExpression=Attr("version").eq(expected_version),
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": status.value, ":now": utc_now(), ":one": 1},
+                ExpressionAttributeValues={
+                    ":s": status.value,
+                    ":now": utc_now(),
+                    ":one": 1,
+                    ":cid": correlation_id or current.correlationId,
+                },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
@@ -78,7 +85,7 @@ class OrdersRepository:
             raise OrderNotFound(order_id)
         return _to_order(item), item.get("paidBy")
 
-    def payment_write(self, order: Order, payment_id: str) -> dict:
+    def payment_write(self, order: Order, payment_id: str, correlation_id: str) -> dict:
         """A transaction item moving ``order`` (as read) from PENDING to PAID by ``payment_id``.
 
         Conditional on the order being unchanged since it was read; the caller writes it in one
@@ -89,7 +96,9 @@ class OrdersRepository:
             "Update": {
                 "TableName": self._table_name,
                 "Key": {"orderId": order.orderId},
-                "UpdateExpression": "SET #s = :paid, updatedAt = :now, version = version + :one, paidBy = :paidBy",
+                "UpdateExpression": (
+                    "SET #s = :paid, updatedAt = :now, version = version + :one, paidBy = :paidBy, correlationId = :cid"
+                ),
                 "ConditionExpression": "#s = :pending AND version = :version",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": {
@@ -99,6 +108,7 @@ class OrdersRepository:
                     ":one": 1,
                     ":paidBy": payment_id,
                     ":version": order.version,
+                    ":cid": correlation_id,
                 },
             }
         }

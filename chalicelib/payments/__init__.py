@@ -1,1 +1,1 @@
-"""Payments: the event, its rules, and the three Step Functions tasks that process it."""
+"""Payments: the event, its rules, the topic's trigger, the three Step Functions tasks and their typed state, the records' adapter."""

@@ -44,7 +44,7 @@ def settle(state: EnrichedPayment, orders: OrdersRepository, payments: PaymentsR
         "processedAt": processed_at,
         "processingLatencyMs": latency_ms(state.receivedAt, processed_at),
     }
-    refusal = payments.settle(record, orders.payment_write(order, payment.paymentId))
+    refusal = payments.settle(record, orders.payment_write(order, payment.paymentId, state.correlationId))
     if refusal is None:
         return record
     if refusal.payment_taken:

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import resource
 from chalicelib.aws.failures import is_condition_failure
+from chalicelib.aws.once import write_once
 from chalicelib.payments.model import PaymentEvent, PaymentStatus
 from chalicelib.resource_names import physical_name
 
@@ -54,28 +55,18 @@ class PaymentsRepository:
         None when both were written; else which condition failed (the payment id already
         PROCESSED, the order changed since it was read). Other failures are raised.
         """
-        put = {
-            "Put": {
-                "TableName": self._table_name,
-                "Item": record,
-                "ConditionExpression": "attribute_not_exists(paymentId) OR #s IN (:rejected, :failed)",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":rejected": _REPLACEABLE[0], ":failed": _REPLACEABLE[1]},
-            }
+        # The PROCESSED record is the payment's once-marker: a REJECTED or FAILED one gives way to it.
+        marker = {
+            "TableName": self._table_name,
+            "Item": record,
+            "ConditionExpression": "attribute_not_exists(paymentId) OR #s IN (:rejected, :failed)",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":rejected": _REPLACEABLE[0], ":failed": _REPLACEABLE[1]},
         }
-        try:
-            self._table.meta.client.transact_write_items(TransactItems=[put, order_write])
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" not in codes:
-                raise  # a conflicting transaction or throttling: the task's retry runs it again
-            return Refusal(
-                payment_taken=codes[0] == "ConditionalCheckFailed",
-                order_changed=len(codes) > 1 and codes[1] == "ConditionalCheckFailed",
-            )
-        return None
+        refused = write_once(marker, [order_write])
+        if refused is None:
+            return None
+        return Refusal(payment_taken=refused.marker_exists, order_changed=0 in refused.failed_effects)
 
     def reject(self, payment_id: str, payment, rule: str, reason: str, rejected_at: str) -> dict:
         """Store a REJECTED record for ``payment`` (as received) unless the id is PROCESSED; returns what is stored."""

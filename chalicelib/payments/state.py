@@ -55,6 +55,8 @@ class WorkflowInput(BaseModel):
     orderId: str | None
     receivedAt: str
     messageId: str
+    # Follows the payment from POST /payments (X-Correlation-Id) to the order's PAID and its events.
+    correlationId: str
     # Set by Validate's Catch when it rejected the payment: Process records the rejection.
     rejection: CaughtError | None = None
 

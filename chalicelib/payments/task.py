@@ -17,6 +17,7 @@ def task(handler: Callable[[dict, object], dict]) -> Callable[[dict, object], di
 
     @functools.wraps(handler)
     def wrapper(event: dict, context=None) -> dict:
+        logger.set_correlation_id(event.get("correlationId") if isinstance(event, dict) else None)
         try:
             return handler(event, context)
         except PaymentRejected as error:

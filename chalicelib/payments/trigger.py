@@ -28,6 +28,7 @@ def workflow_input(sns: dict) -> dict:
         orderId=order_id if isinstance(order_id, str) else None,
         receivedAt=received_at(sns),
         messageId=sns["MessageId"],
+        correlationId=_attribute(sns, CORRELATION_ATTRIBUTE) or sns["MessageId"],
     )
     # Decimals become strings here: JSON numbers would turn them into floats downstream.
     return json.loads(json.dumps(dump(state), default=str))
@@ -36,12 +37,18 @@ def workflow_input(sns: dict) -> dict:
 # A redrive republishes a payment with the time it was first received, so the occurredAt window
 # (measured from receipt) gives the same verdict as the first time.
 RECEIVED_AT_ATTRIBUTE = "receivedAt"
+# The publisher's correlation id (POST /payments: the request's); a message without one is its own.
+CORRELATION_ATTRIBUTE = "correlationId"
+
+
+def _attribute(sns: dict, name: str) -> str | None:
+    return ((sns.get("MessageAttributes") or {}).get(name) or {}).get("Value")
 
 
 def received_at(sns: dict) -> str:
     """When the payment was first received: the redrive's attribute if earlier, else the topic's timestamp."""
     timestamp = sns["Timestamp"]
-    original = ((sns.get("MessageAttributes") or {}).get(RECEIVED_AT_ATTRIBUTE) or {}).get("Value")
+    original = _attribute(sns, RECEIVED_AT_ATTRIBUTE)
     try:
         if original and datetime.fromisoformat(original) <= datetime.fromisoformat(timestamp):
             return original
@@ -60,7 +67,7 @@ def execution_name(payment_id: str | None) -> str:
     return f"{readable}-{uuid.uuid4().hex}"
 
 
-def handle(event: dict) -> list[str]:
+def handle(event: dict, context=None) -> list[str]:
     """Start one execution per record of an SNS Lambda event; returns their ARNs."""
     started = []
     for record in event["Records"]:

@@ -9,24 +9,36 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from chalicelib.events import catalog
 from chalicelib.orders.events import from_change
+from chalicelib.orders.model import Order
 from chalicelib.stream.records import creation_time
 from chalicelib.timestamps import iso
 
 logger = Logger(service="order-events-enricher")
 
 
-def enrich(records: list[dict]) -> list[dict]:
-    """Pipe enrichment: stream records in, `[{"detailType", "detail"}, ...]` out."""
+def _order(image) -> Order | None:
+    # Images keep DynamoDB's Decimals, so money stays exact into the event. An image that is not
+    # an order fails here, and the pipe retries the batch, then hands it to its DLQ with the reason.
+    return Order.model_validate(image) if image else None
+
+
+def to_pipe_output(raw: dict) -> list[dict]:
+    """One stream record's events as the pipe target reads them: ``{"detailType", "detail"}`` each."""
+    record = DynamoDBRecord(raw)
+    stream = record.dynamodb
+    old = _order(stream.old_image if stream else None)
+    new = _order(stream.new_image if stream else None)
     outputs = []
-    for raw in records:
-        record = DynamoDBRecord(raw)
-        stream = record.dynamodb
-        # Images keep DynamoDB's Decimals, so money stays exact into the event.
-        old = stream.old_image if stream and stream.old_image else None
-        new = stream.new_image if stream and stream.new_image else None
-        occurred = iso(creation_time(record))
-        events = from_change(raw["eventName"], old, new, record.event_id, occurred)
-        outputs.extend(e.to_pipe_output() for e in events)
-    logger.debug("enriched", extra={"records": len(records), "events": len(outputs)})
+    for detail in from_change(raw["eventName"], old, new, record.event_id, iso(creation_time(record))):
+        event_type, data = catalog.entry(detail)
+        outputs.append({"detailType": event_type.detail_type, "detail": data})
+    return outputs
+
+
+def handle(event: list[dict], context) -> list[dict]:
+    """Pipe enrichment: a batch of stream records in, their events out (in order)."""
+    outputs = [output for raw in event for output in to_pipe_output(raw)]
+    logger.debug("enriched", extra={"records": len(event), "events": len(outputs)})
     return outputs

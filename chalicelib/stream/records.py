@@ -37,7 +37,7 @@ def creation_time(record: DynamoDBRecord) -> datetime:
 
 
 def change_of(record: DynamoDBRecord) -> dict:
-    """The seed-001 change-log shape: eventName, keys, old, new, approximateCreationTime."""
+    """The change-log shape: eventName, keys, old, new, approximateCreationTime."""
     stream = record.dynamodb
     return {
         "eventName": record.raw_event.get("eventName"),

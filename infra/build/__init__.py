@@ -15,6 +15,7 @@ into one directory:
       *.tf                    the overlay, copied from infra/
       topology.json           the normalized topology, read by the overlay with jsondecode
       state_machines/         ASL templates whose task resources Terraform fills with ARNs
+      event_schemas/          the event catalog's JSON Schemas, registered by event_schemas.tf
       deployment.zip          the Lambda package Chalice built
       terraform.tfvars.json   stage and name_prefix from .chalice/config.json
       openapi.json            the API's OpenAPI 3.1 document (infra/api_spec.py)
@@ -41,7 +42,7 @@ from infra.build.errors import BuildError
 INFRA_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = INFRA_DIR.parent
 
-# `--backend s3`: state in S3, partially configured (seed 002's remote state); bucket, key and
+# `--backend s3`: state in S3, partially configured; bucket, key and
 # region come at init. use_lockfile is S3's native state lock (Terraform >= 1.10).
 S3_BACKEND = """# Remote state (make package BACKEND=s3). Give the rest at init:
 #   terraform init -backend-config=backend.hcl   (see backend.hcl.example)
@@ -119,6 +120,8 @@ def build(
         target = out / machine.definition
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(project / machine.definition, target)
+    # The event catalog's schemas, which event_schemas.tf registers (python -m infra.catalog_schemas).
+    shutil.copytree(project / "infra" / "event_schemas", out / "event_schemas")
     if backend == "s3":
         (out / "backend.tf").write_text(S3_BACKEND)
         (out / "backend.hcl.example").write_text(S3_BACKEND_EXAMPLE.format(prefix=prefix))

@@ -9,7 +9,7 @@ ALWAYS = {
     "CKV_AWS_117": "no VPC: the functions reach only AWS APIs through IAM, and there is no private resource to reach",
     "CKV_AWS_272": "code signing needs an AWS Signer profile and a signed artifact; chalice package builds an unsigned zip",
 }
-RESERVED = "CKV_AWS_115: reserved concurrency only where seed 002 asks (payments); reserving everywhere drains the account's unreserved pool"
+RESERVED = "CKV_AWS_115: reserved concurrency only where the payments flow needs a guaranteed share (payments); reserving everywhere drains the account's unreserved pool"
 SYNC_ONLY = (
     "CKV_AWS_116: invoked synchronously ({how}); a function DLQ only ever receives failed asynchronous invocations"
 )

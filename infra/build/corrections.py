@@ -144,7 +144,7 @@ def _sns_subscriptions(resources: dict, topology: Topology, prefix: str) -> dict
 
 
 def _schedules(resources: dict) -> tuple[tuple[str, ...], frozenset[str]]:
-    """Per-stage rule names and, like every bus rule target (seed 003), the retry policy and DLQ."""
+    """Per-stage rule names and, like every bus rule target, the retry policy and DLQ."""
     for rule in resources.get("aws_cloudwatch_event_rule", {}).values():
         # Chalice names the rule "<function>-event" in every stage; two stages in one account would collide.
         rule["name"] = f"{ref('var.name_prefix')}-{rule['name']}"

@@ -104,6 +104,7 @@ def test_get_returns_the_record_with_exact_money(api):
         "orderId": "order-1",
         "receivedAt": (OCCURRED + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "messageId": "m-1",
+        "correlationId": "req-1",
     }
     processor.handle(enricher.handle(validator.handle(state)))
     response = api.http.get("/payments/pay-2")

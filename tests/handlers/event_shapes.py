@@ -18,6 +18,8 @@ def order_created_detail(order_id: str = "o-1", event_id: str | None = None, qty
         "total": "10.00",
         "status": "PENDING",
         "version": 1,
+        "orderVersion": 1,
+        "correlationId": f"corr-{order_id}",
         "items": [{"sku": "SKU-1", "qty": qty, "unitPrice": "5.00"}],
         "occurredAt": "2026-11-23T10:00:00.000Z",
     }

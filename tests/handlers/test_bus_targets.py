@@ -36,6 +36,7 @@ NOTICE = {
     "orderId": "o-1",
     "status": "SHIPPED",
     "email": "ada@example.com",
+    "correlationId": "req-9",
     "message": "Your order o-1 is now SHIPPED.",
 }
 
@@ -45,7 +46,7 @@ def test_notifier_publishes_with_attributes_once(invoke, notifications_queue):
     invoke("notifier", NOTICE)  # EventBridge retried it: no second message
     (notification,) = received(notifications_queue)
     attributes = {k: v["Value"] for k, v in notification["MessageAttributes"].items()}
-    assert attributes == {"email": "ada@example.com", "status": "SHIPPED", "orderId": "o-1"}
+    assert attributes == {"email": "ada@example.com", "status": "SHIPPED", "orderId": "o-1", "correlationId": "req-9"}
     assert json.loads(notification["Message"])["body"] == NOTICE["message"]
 
 

@@ -105,3 +105,39 @@ def test_a_consumer_keeps_no_second_idempotency_record(invoke, function):
     invoke(function, sqs_batch([order_created_body("o-7")]))
     records = boto3.client("dynamodb").scan(TableName=physical_name("idempotency"))["Items"]
     assert records == []
+
+
+def test_a_failed_record_is_logged_with_its_reason_and_a_good_one_with_its_correlation_id(invoke):
+    import io
+
+    from chalicelib.consumers.order_processor import logger
+
+    written = io.StringIO()  # the lines exactly as Powertools writes them, when it writes them
+    previous = logger.registered_handler.setStream(written)
+    try:
+        event = sqs_batch([order_created_body("o-log"), "not json at all"])
+        invoke("order_processor", event)
+    finally:
+        logger.registered_handler.setStream(previous)
+    lines = [json.loads(line) for line in written.getvalue().splitlines()]
+    (failed,) = [line for line in lines if line["message"] == "record failed"]
+    assert failed["messageId"] == event["Records"][1]["messageId"]
+    assert failed["reason"].startswith("PoisonMessage: ")
+    assert "correlation_id" not in failed  # not the previous record's
+    (reserved,) = [line for line in lines if line["message"] == "order reserved"]
+    assert reserved["correlation_id"] == "corr-o-log"
+
+
+def test_a_detail_of_another_version_is_a_poison_message(invoke):
+    detail = {**order_created_detail("o-v2"), "version": 2}
+    event = sqs_batch([sns_wrapped(json.dumps(bridge_event("OrderCreated", detail))), order_created_body("o-v1")])
+    result = invoke("user_notification", event)
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+
+
+def test_the_record_handler_and_processor_are_made_once():
+    from chalicelib.consumers import order_processor, user_notification
+
+    for module in (order_processor, user_notification):
+        assert module.processor.__class__.__name__ == "LoggingBatchProcessor"
+        assert callable(module.record_handler) and module.record_handler.__module__ == module.__name__

@@ -14,6 +14,9 @@ ORDER = {
     "status": "PENDING",
     "version": 1,
     "items": [{"sku": "A", "qty": 2, "unitPrice": Decimal("20.24")}],
+    "createdAt": "2026-11-23T10:00:00.000Z",
+    "updatedAt": "2026-11-23T10:00:00.000Z",
+    "correlationId": "req-1",
 }
 
 
@@ -58,7 +61,27 @@ def test_enricher_turns_records_into_domain_events(invoke):
     assert [o["detailType"] for o in out] == ["OrderCreated", "OrderStatusChanged", "OrderCancelled", "OrderDeleted"]
     assert out[0]["detail"]["eventId"] == records[0]["eventID"]
     assert out[1]["detail"]["previousStatus"] == "PENDING"
+    assert {o["detail"]["correlationId"] for o in out} == {"req-1"}
+    assert {o["detail"]["version"] for o in out} == {1}
+    assert out[0]["detail"]["total"] == "40.48"
     json.dumps(out)  # the pipe sends it on as JSON: no Decimals may remain
+
+
+def test_an_image_that_is_not_an_order_fails_the_enrichment(invoke):
+    """The pipe retries it, then hands it to its DLQ with this reason: no event goes out half-formed."""
+    import pytest
+
+    from local_runtime.invoke import FunctionError
+
+    broken = {k: v for k, v in ORDER.items() if k != "customerEmail"}
+    with pytest.raises(FunctionError, match="customerEmail"):
+        invoke("order_events_enricher", [stream_record("INSERT", {"orderId": "o-1"}, new=broken)])
+
+
+def test_change_log_lines_carry_the_orders_correlation_id(invoke, caplog):
+    invoke("order_change_log", {"Records": [stream_record("INSERT", {"orderId": "o-1"}, new=ORDER, sequence=1)]})
+    (line,) = log_lines(caplog)
+    assert line["correlation_id"] == "req-1"
 
 
 def test_numbers_stay_exact_in_the_change_log():

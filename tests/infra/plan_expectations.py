@@ -1,6 +1,6 @@
-"""What the seeds ask of a planned stage, checked on `terraform show -json` of its plan.
+"""What the platform requires of a planned stage, checked on `terraform show -json` of its plan.
 
-`missing(plan, stage)` lists every seed resource or setting the plan lacks, one line each, with
+`missing(plan, stage)` lists every required resource or setting the plan lacks, one line each, with
 the resources as expanded by for_each; an empty list means the plan has them all. The
 expectations come from the normalized topology and .chalice/config.json, so they follow the declaration.
 """
@@ -12,8 +12,8 @@ import json
 import topology as typed_topology
 from tests.infra.conftest import PROJECT
 
-DLQ_RETENTION_SECONDS = 1_209_600  # 14 days (seed 003)
-LOG_RETENTION_DAYS = 30  # seed 002
+DLQ_RETENTION_SECONDS = 1_209_600  # failed events and messages are kept 14 days
+LOG_RETENTION_DAYS = 30  # logs are kept 30 days
 
 
 class Planned:
@@ -65,7 +65,7 @@ def missing(plan: dict, stage: str) -> list[str]:
         need(found is not None, f"{type_}[{key}] is not planned")
         return found
 
-    # Tables (seed 001): on demand, PITR, SSE with our key, the declared stream.
+    # Tables: on demand, PITR, SSE with our key, the declared stream.
     for key, spec in topology["tables"].items():
         table = one("aws_dynamodb_table", key)
         if table:
@@ -78,7 +78,7 @@ def missing(plan: dict, stage: str) -> list[str]:
                 need(table.get("stream_enabled") is True, f"table {key}: no stream")
                 need(table.get("stream_view_type") == spec["stream_view_type"], f"table {key}: wrong stream view")
 
-    # Queues (seeds 000, 003): encrypted; redrive DLQs and dead-letter queues keep 14 days.
+    # Queues: encrypted; redrive DLQs and dead-letter queues keep 14 days.
     queues = res.get("aws_sqs_queue", {})
     dead_letter = {k for k, q in topology["queues"].items() if q["dead_letter"]}
     redrive_dlqs = {f"{k}-dlq" for k, q in topology["queues"].items() if q["redrive"]}
@@ -102,7 +102,7 @@ def missing(plan: dict, stage: str) -> list[str]:
         if topic:
             need(topic.is_set("kms_master_key_id"), f"topic {key}: not encrypted with our key")
 
-    # Bus (seed 003): customer-managed key, archive 30 days.
+    # Bus: customer-managed key, archive 30 days.
     bus = one("aws_cloudwatch_event_bus", "bus")
     if bus:
         need(bus.is_set("kms_key_identifier"), "event bus: no customer-managed KMS key (kms_key_identifier)")
@@ -111,7 +111,7 @@ def missing(plan: dict, stage: str) -> list[str]:
         retention = topology["event_bus"]["archive"]["retention_days"]
         need(archive.get("retention_days") == retention, f"archive: retention is not {retention} days")
 
-    # Every target, the schedules' included: its retry policy (the bus's default for schedules) and a DLQ (seed 003).
+    # Every target, the schedules' included: its retry policy (the bus's default for schedules) and a DLQ.
     default_retry = topology["event_bus"]["target_defaults"]["retry_policy"]
     targets = res.get("aws_cloudwatch_event_target", {})
     declared_targets = {
@@ -138,7 +138,7 @@ def missing(plan: dict, stage: str) -> list[str]:
                 f"rule {key}: pattern differs from the topology",
             )
 
-    # Functions (seed 002): arm64, active tracing, encrypted environment, reserved concurrency.
+    # Functions: arm64, active tracing, encrypted environment, reserved concurrency.
     functions = res.get("aws_lambda_function", {})
     need(len(functions) >= 10, f"only {len(functions)} Lambda functions planned")
     reserved = {fn: c["reserved_concurrency"] for fn, c in config.get("lambda_functions", {}).items()}
@@ -185,7 +185,7 @@ def missing(plan: dict, stage: str) -> list[str]:
                 f"state machine {key}: logging off",
             )
 
-    # Alarms (seeds 002, 003): DLQ depth, function errors and throttles, failed executions, pipe
+    # Alarms: DLQ depth, function errors and throttles, failed executions, pipe
     # failures; all notify the encrypted alarm topic.
     alarms = res.get("aws_cloudwatch_metric_alarm", {})
 

@@ -199,6 +199,7 @@ def payment_state(order) -> dict:
         "orderId": order.orderId,
         "receivedAt": "2026-01-01T00:00:00.000Z",
         "messageId": "m-1",
+        "correlationId": "req-1",
     }
 
 
@@ -232,13 +233,35 @@ def _rule_event(function: str, order) -> dict:
     raise KeyError(f"no scenario for {function}: add one to _events")
 
 
+# An order item as the stream carries it (the enricher reads it as an Order).
+ORDER_IMAGE = {
+    "orderId": "o",
+    "customerId": "c",
+    "customerEmail": "a@b.co",
+    "items": [{"sku": "A", "qty": 1, "unitPrice": "1.00"}],
+    "currency": "USD",
+    "total": "1.00",
+    "status": "PENDING",
+    "createdAt": "2026-11-23T10:00:00.000Z",
+    "updatedAt": "2026-11-23T10:00:00.000Z",
+    "version": 1,
+    "correlationId": "req-1",
+}
+
+
 def _events(function: str, order) -> dict:
     known = {
         "order_change_log": lambda: {"Records": [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})]},
-        "order_events_enricher": lambda: [stream_record("INSERT", {"orderId": "o"}, new={"orderId": "o"})],
+        "order_events_enricher": lambda: [stream_record("INSERT", {"orderId": "o"}, new=ORDER_IMAGE)],
         "order_processor": order_created_batch,
         "user_notification": order_created_batch,
-        "notifier": lambda: {"orderId": "o", "status": "SHIPPED", "email": "a@b.co", "message": "m"},
+        "notifier": lambda: {
+            "orderId": "o",
+            "status": "SHIPPED",
+            "email": "a@b.co",
+            "message": "m",
+            "correlationId": "c",
+        },
         "analytics": lambda: bridge_event("OrderCreated", {"eventId": uuid.uuid4().hex}),
         "daily_report": lambda: scheduled_event("arn:rule", datetime.now(UTC)),
         "payments_trigger": lambda: sns_event(payment_state(order)["payment"]),

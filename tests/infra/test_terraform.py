@@ -1,5 +1,5 @@
 """The real terraform over the built module of each stage: init, validate, fmt and a plan read back
-and checked against what the seeds ask (tests/infra/plan_expectations.py)."""
+and checked against what the platform requires (tests/infra/plan_expectations.py)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_module_is_formatted(runs, stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_plan_has_what_the_seeds_ask(runs, stage):
+def test_plan_has_what_the_platform_requires(runs, stage):
     assert missing(runs[stage].plan, stage) == []
 
 

@@ -1,4 +1,4 @@
-"""The whole event chain on the running local stack (flows 2 to 5 of ARCHITECTURE.md)."""
+"""The whole event chain on the running local stack: change log, pipe, bus rules, fan-out, notifier, analytics, schedule."""
 
 from __future__ import annotations
 
@@ -112,6 +112,58 @@ def test_an_order_sets_off_the_chain_and_a_replay_does_not_double_it(stack):
     assert number(read_model(stack, f"customer#{customer}", "outbox-count"), "messages") == 1
     assert today_counts(stack) == counts_before
     assert [n for n in drain(stack, watch) if n["MessageAttributes"]["orderId"]["Value"] == order_id] == []
+
+
+def trace_lines(stack, order_id: str) -> list[str]:
+    return [line for line in stack.output().splitlines() if "trace" in line and f"order={order_id}" in line]
+
+
+def test_one_correlation_id_follows_an_order_through_every_hop_and_trace_line(stack):
+    """The request's X-Correlation-Id reaches every delivery of its order, and a payment's reaches the PAID chain."""
+    created_by, paid_by = f"create-{uuid.uuid4().hex[:8]}", f"pay-{uuid.uuid4().hex[:8]}"
+    body = {"customerId": "corr", "customerEmail": "c@example.com", "items": [{"sku": "C", "qty": 1, "unitPrice": "5"}]}
+    response = stack.post("/orders", body, headers={"X-Correlation-Id": created_by})
+    assert response.headers["X-Correlation-Id"] == created_by
+    order_id = response.json()["orderId"]
+    creation_hops = [
+        "dynamodb:orders                    -> order_change_log",
+        "pipe:orders-events                 -> order_events_enricher",
+        "pipe:orders-events                 -> bus:orders",
+        "rule:order-created/fanout          -> topic:order-created",
+        "rule:analytics/analytics           -> analytics",
+        "sqs:order-processor                -> order_processor",
+        "sqs:user-notification              -> user_notification",
+    ]
+    eventually(lambda: all(any(hop in line for line in trace_lines(stack, order_id)) for hop in creation_hops))
+    # The structured logs carry it too (Powertools' correlation_id).
+    assert f'"correlation_id":"{created_by}"' in stack.output()
+
+    payment = {
+        "paymentId": f"pay-{order_id}",
+        "orderId": order_id,
+        "amount": "5.00",
+        "currency": "USD",
+        "method": "CARD",
+        "occurredAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    assert stack.post("/payments", payment, headers={"X-Correlation-Id": paid_by}).status_code == 202
+    payment_hops = ["-> payments_trigger", "-> payment_validator", "-> payment_enricher", "-> payment_processor"]
+    eventually(
+        lambda: all(
+            any(hop in line and f"correlation={paid_by}" in line for line in trace_lines(stack, order_id))
+            for hop in payment_hops
+        ),
+        timeout=30,
+    )
+    # The order's PAID is the payment's doing: its change and status event carry the payment's id.
+    eventually(
+        lambda: any(
+            "-> bus:orders" in line and "OrderStatusChanged" in line and f"correlation={paid_by}" in line
+            for line in trace_lines(stack, order_id)
+        )
+    )
+    lines = trace_lines(stack, order_id)
+    assert lines and all(f"correlation={created_by}" in line or f"correlation={paid_by}" in line for line in lines)
 
 
 def test_poison_message_ends_in_dlq_while_batch_mates_are_processed_once(stack):

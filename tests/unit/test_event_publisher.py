@@ -33,7 +33,7 @@ def test_sends_batches_of_at_most_ten(stubbed):
     stubbed.add_response("put_events", ok(10), {"Entries": ANY})
     stubbed.add_response("put_events", ok(10), {"Entries": ANY})
     stubbed.add_response("put_events", ok(3), {"Entries": ANY})
-    assert event_publisher.publish("app.test", [("T", {"n": i}) for i in range(23)]) == 23
+    assert event_publisher.put("app.test", [("T", {"n": i}) for i in range(23)]) == 23
 
 
 def test_retries_only_the_failed_entries(stubbed):
@@ -43,7 +43,7 @@ def test_retries_only_the_failed_entries(stubbed):
     }
     stubbed.add_response("put_events", first, {"Entries": entries([{"n": 0}, {"n": 1}, {"n": 2}])})
     stubbed.add_response("put_events", ok(1), {"Entries": entries([{"n": 1}])})
-    event_publisher.publish("app.test", [("T", {"n": i}) for i in range(3)], backoff=0)
+    event_publisher.put("app.test", [("T", {"n": i}) for i in range(3)], backoff=0)
 
 
 def test_raises_after_the_last_attempt(stubbed):
@@ -51,4 +51,4 @@ def test_raises_after_the_last_attempt(stubbed):
     for _ in range(event_publisher.ATTEMPTS):
         stubbed.add_response("put_events", failed, {"Entries": entries([{"n": 0}])})
     with pytest.raises(event_publisher.PublishFailed, match="ThrottlingException"):
-        event_publisher.publish("app.test", [("T", {"n": 0})], backoff=0)
+        event_publisher.put("app.test", [("T", {"n": 0})], backoff=0)

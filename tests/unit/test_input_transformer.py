@@ -7,6 +7,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.events import catalog
+from chalicelib.events.orders import OrderStatusChanged
+from chalicelib.notifications.notifier import StatusNotice
 from local_runtime.eventbridge import InputTransformer, InvalidTransformer
 from local_runtime.eventbridge.transformer import as_payload, pipe_variables, rule_variables
 from local_runtime.topology import TOPOLOGY_FILE
@@ -151,14 +154,32 @@ def test_pipe_template_rejects_unknown_variables():
 
 
 def test_declared_notifier_transformer_gives_the_notifier_its_input():
+    """The catalog's OrderStatusChanged, through the declared transformer, is what the notifier reads."""
     topology = yaml.safe_load(TOPOLOGY_FILE.read_text())
     spec = topology["rules"]["order-status-notify"]["targets"]["notifier"]["input_transformer"]
-    assert render(spec["input_paths"], spec["input_template"]) == {
+    detail = catalog.new(
+        OrderStatusChanged,
+        eventId="e-1",
+        correlationId="req-7",
+        occurredAt="2026-11-23T10:00:00.000Z",
+        orderId="o-1",
+        customerId="c-1",
+        customerEmail="ada@example.com",
+        currency="EUR",
+        total="40.48",
+        status="SHIPPED",
+        orderVersion=3,
+        previousStatus="PAID",
+    ).wire()
+    notice = render(spec["input_paths"], spec["input_template"], {**EVENT, "detail": detail})
+    assert notice == {
         "orderId": "o-1",
         "status": "SHIPPED",
         "email": "ada@example.com",
+        "correlationId": "req-7",
         "message": "Your order o-1 is now SHIPPED.",
     }
+    assert StatusNotice.model_validate(notice).correlationId == "req-7"
 
 
 json_values = st.recursive(

@@ -139,6 +139,13 @@ def test_workflow_input_keeps_amounts_exact_and_names_payment_and_order():
     assert json.loads(json.dumps(payload)) == payload
 
 
+def test_workflow_input_carries_the_publishers_correlation_id_or_its_own_message_id():
+    sns = {"Message": '{"paymentId": "p-1"}', "Timestamp": "t", "MessageId": "m-5"}
+    assert workflow_input(sns)["correlationId"] == "m-5"
+    attributes = {"correlationId": {"Type": "String", "Value": "req-42"}}
+    assert workflow_input({**sns, "MessageAttributes": attributes})["correlationId"] == "req-42"
+
+
 @pytest.mark.parametrize("message", ["hello", '["p-1"]', '{"paymentId": "bad id!", "orderId": 7}'])
 def test_workflow_input_passes_what_is_not_a_payment_on_without_ids(message):
     payload = workflow_input({"Message": message, "Timestamp": "t", "MessageId": "m"})

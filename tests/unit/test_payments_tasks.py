@@ -33,6 +33,7 @@ def workflow_input(**changes) -> dict:
         "orderId": payment["orderId"],
         "receivedAt": RECEIVED,
         "messageId": "m-1",
+        "correlationId": "req-1",
         "rejection": None,
     }
 
@@ -127,6 +128,8 @@ def test_processor_records_processed_and_pays_the_order_in_one_go(order):
     stored = PaymentsRepository().get("p-1")
     assert stored["status"] == "PROCESSED"
     assert stored["amount"] == Decimal("12.50")
+    # The order's PAID (and so its OrderStatusChanged) follows from the payment's request.
+    assert OrdersRepository().get("o-1").correlationId == "req-1"
 
 
 def test_processor_run_again_changes_nothing(order):

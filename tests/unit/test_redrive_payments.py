@@ -95,7 +95,7 @@ def test_the_stage_names_the_resources(monkeypatch):
     assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"  # the stage's, where the caller set none
 
 
-def test_a_redriven_payment_keeps_its_first_receipt_time(queues):
+def test_a_redriven_payment_keeps_its_first_receipt_time_and_correlation_id(queues):
     # The occurredAt window is measured from receipt: a redrive days later must not move it.
     from chalicelib.payments.trigger import workflow_input
 
@@ -103,11 +103,12 @@ def test_a_redriven_payment_keeps_its_first_receipt_time(queues):
     wrapped = sqs.create_queue(QueueName="wrapped")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=wrapped, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)  # the SNS envelope, as the trigger sees it
-    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(failure("p-3")))
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({**failure("p-3"), "correlationId": "checkout-3"}))
     redrive_payments.republish(sqs, sns, dlq, topic)
     envelope = json.loads(sqs.receive_message(QueueUrl=wrapped)["Messages"][0]["Body"])
     attributes = {k: {"Type": v["Type"], "Value": v["Value"]} for k, v in envelope["MessageAttributes"].items()}
-    assert workflow_input({**envelope, "MessageAttributes": attributes})["receivedAt"] == "2026-01-01T00:00:00Z"
+    state = workflow_input({**envelope, "MessageAttributes": attributes})
+    assert (state["receivedAt"], state["correlationId"]) == ("2026-01-01T00:00:00Z", "checkout-3")
 
 
 def test_a_receipt_time_later_than_the_topics_own_is_ignored():
