@@ -39,16 +39,12 @@ def with_correlation_id(request, get_response):
     correlation_id = given if valid else _request_id(request)
     token = _current.set(correlation_id)
     logger.set_correlation_id(correlation_id)
+    if given is not None and not valid:
+        # Replaced, not refused (as AWS X-Ray treats a malformed trace header): a tracing header
+        # never costs the caller its request, and the answer's header says which id was used.
+        logger.warning("unusable X-Correlation-Id replaced", extra={"given": given[:140], "issue": _ISSUE})
     try:
-        if given is not None and not valid:
-            from chalicelib.api.errors import error_response
-
-            issue = f"{HEADER} {_ISSUE}"
-            response = error_response(
-                400, "VALIDATION_ERROR", issue, [{"field": HEADER, "code": "INVALID_CORRELATION_ID", "issue": _ISSUE}]
-            )
-        else:
-            response = get_response(request)
+        response = get_response(request)
     finally:
         _current.reset(token)
     response.headers[HEADER] = correlation_id

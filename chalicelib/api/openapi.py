@@ -27,6 +27,7 @@ RESPONSE_HEADERS = {
     "Allow": {"description": "The methods this path takes.", "schema": {"type": "string"}},
     CORRELATION: {
         "description": "The request's correlation id: the one it sent, or one the API made.",
+        "required": True,
         "schema": {"type": "string"},
     },
 }
@@ -71,7 +72,8 @@ def build_spec() -> dict:
                     "name": CORRELATION,
                     "in": "header",
                     "required": False,
-                    "description": "Follows the request through every hop of the event flow; made if absent.",
+                    "description": "Follows the request through every hop of the event flow: 1 to 128 of A-Za-z0-9._:/=+-, "
+                    "starting with a letter or digit; made when absent, replaced when it is not of that form.",
                     "schema": {"type": "string"},
                 }
             },
