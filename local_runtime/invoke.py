@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,6 +29,23 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def import_handler_modules() -> list[str]:
+    """Import every module the handlers can reach (chalicelib), once, before any delivery starts.
+
+    On AWS each function imports its modules alone in its own process. Here all handlers share one
+    interpreter and app.py imports them lazily, so the first deliveries, running side by side, import
+    the same packages from several threads at once; Powertools' data_classes package imports its
+    submodules in a cycle, and concurrent imports of a cycle can see a partially initialized module
+    (ImportError: cannot import name 'SQSEvent', KeyError in sys.modules).
+    """
+    import chalicelib
+
+    names = [m.name for m in pkgutil.walk_packages(chalicelib.__path__, "chalicelib.")]
+    for name in names:
+        importlib.import_module(name)
+    return names
 
 
 class FunctionError(Exception):
