@@ -11,7 +11,6 @@ _log = logging.getLogger("trace")
 _lock = threading.Lock()
 _listeners: list = []
 _MAX_DEPTH = 12  # SQS body -> SNS notification -> EventBridge event -> detail is about 8 deep
-_SHOWN = 3  # ids on one console line; the entry passed to listeners has them all
 
 
 def ids_in(payload) -> tuple[list[str], list[str]]:
@@ -61,8 +60,8 @@ def _text(value) -> str | None:
 
 
 def _shown(label: str, ids: list[str]) -> str:
-    more = f",+{len(ids) - _SHOWN}" if len(ids) > _SHOWN else ""
-    return f"{label}={','.join(ids[:_SHOWN])}{more}"
+    # Every id, however long the batch: grepping the trace for one order must find each of its deliveries.
+    return f"{label}={','.join(ids)}"
 
 
 def delivery(

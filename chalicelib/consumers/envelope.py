@@ -25,13 +25,7 @@ def unwrap(record: SQSRecord, expected: type[DetailT]) -> DetailT:
         event = EventBridgeModel.model_validate_json(notification.Message)
     except ValidationError as error:
         raise PoisonMessage(f"message {record.message_id} is not an SNS-wrapped EventBridge event: {error}") from None
-    wanted = catalog.type_of(expected)
-    if (event.source, event.detail_type) != (wanted.source, wanted.detail_type):
-        raise PoisonMessage(
-            f"message {record.message_id} carries {event.detail_type!r} from {event.source!r}, "
-            f"expected {wanted.detail_type!r} from {wanted.source!r}"
-        )
     try:
-        return catalog.read(event.source, event.detail_type, event.detail)
+        return catalog.read_as(expected, event.source, event.detail_type, event.detail)
     except (catalog.UnknownEvent, ValidationError) as error:
-        raise PoisonMessage(f"message {record.message_id} has an unreadable {wanted.detail_type}: {error}") from None
+        raise PoisonMessage(f"message {record.message_id}: {error}") from None

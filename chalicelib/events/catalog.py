@@ -8,6 +8,7 @@ Rule patterns in infra/topology.yaml are checked against this table (tests/unit/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chalicelib.events.detail import EventDetail
 from chalicelib.events.fulfilment import OrderReserved
@@ -36,6 +37,7 @@ CATALOG: tuple[EventType, ...] = (
     EventType(FULFILMENT, "OrderReserved", 1, OrderReserved),
     EventType(REPORTS, "DailyReportGenerated", 1, DailyReportGenerated),
 )
+DetailT = TypeVar("DetailT", bound=EventDetail)
 _BY_MODEL = {t.detail: t for t in CATALOG}
 _BY_NAME = {(t.source, t.detail_type): t for t in CATALOG}
 
@@ -67,3 +69,11 @@ def read(source: str, detail_type: str, detail: dict) -> EventDetail:
     if detail.get("version") != known.version:
         raise UnknownEvent(f"{detail_type} version {detail.get('version')!r}; this code reads version {known.version}")
     return known.detail.model_validate(detail)
+
+
+def read_as(expected: type[DetailT], source: str, detail_type: str, detail: dict) -> DetailT:
+    """The detail of a received event that must be an ``expected`` event; UnknownEvent if it is another."""
+    wanted = type_of(expected)
+    if (source, detail_type) != (wanted.source, wanted.detail_type):
+        raise UnknownEvent(f"{detail_type!r} from {source!r}, expected {wanted.detail_type!r} from {wanted.source!r}")
+    return read(source, detail_type, detail)

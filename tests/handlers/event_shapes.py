@@ -39,6 +39,11 @@ def bridge_event(detail_type: str, detail: dict, source: str = "app.orders") -> 
     }
 
 
+def order_event_detail(order_id: str = "o-1", status: str = "PENDING", previous: str = "PENDING") -> dict:
+    """A detail that reads as any of the order lifecycle events (each model ignores the fields it lacks)."""
+    return {**order_created_detail(order_id), "status": status, "previousStatus": previous}
+
+
 def sns_wrapped(message: str) -> str:
     return json.dumps(
         {

@@ -27,7 +27,7 @@ from chalicelib.orders.repository import OrdersRepository
 from chalicelib.resource_names import physical_name
 from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import scheduled_event, stream_record
-from tests.handlers.event_shapes import bridge_event, order_created_detail, sns_wrapped, sqs_batch
+from tests.handlers.event_shapes import bridge_event, order_created_detail, order_event_detail, sns_wrapped, sqs_batch
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 _REF = re.compile(r"\$\{([^}]+)\}")
@@ -229,7 +229,7 @@ def _rule_event(function: str, order) -> dict:
                 pattern = rule.event_pattern
                 source = next((s for s in pattern.get("source", []) if isinstance(s, str)), "app.orders")
                 detail_type = next(iter(pattern.get("detail-type", [])), "OrderCreated")
-                return bridge_event(detail_type, {"orderId": order.orderId, "eventId": uuid.uuid4().hex}, source)
+                return bridge_event(detail_type, order_event_detail(order.orderId), source)
     raise KeyError(f"no scenario for {function}: add one to _events")
 
 

@@ -1,9 +1,10 @@
 """The README's "add a consumer" recipe, followed in a copy of the project: three edits, the rest follows.
 
-The copy gets the README's three blocks (the rule and grants in the topology, the decorator in app.py,
-the handler module) and nothing else. Then, side by side: the Terraform module built from the copy and
-planned; the copy's own least-privilege test run for the new function; the copy's local stack started,
-an event put on its bus, and the handler's write read back.
+The copy gets the README's blocks (the rule and grants in the topology, the decorator in app.py, the
+handler module, and the handler's test) and its one regeneration command, nothing else. Then, side by
+side: the Terraform module built from the copy and planned; the copy's own tests (the handler's, the
+policy files, the catalog check, least privilege for the new function); the copy's local stack
+started, an event put on its bus, and the handler's write read back.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import pytest
 import yaml
 from moto.server import ThreadedMotoServer
 
+from tests.handlers.event_shapes import order_event_detail
 from tests.infra import terraform
 from tests.integration.stack import PROJECT_DIR, RunningStack, eventually, free_port
 
 pytestmark = pytest.mark.stack
 
 FUNCTION, RULE, TARGET = "cancellation_audit", "order-cancelled-audit", "audit"
+HANDLER, HANDLER_TEST = f"chalicelib/analytics/{FUNCTION}.py", f"tests/handlers/test_{FUNCTION}.py"
 # Never copied: virtualenvs, build output, caches, local state, git (the top-level ones only: infra/build is code).
 TOP_LEVEL = {".git", "build", ".pytest_cache", ".ruff_cache", ".local-state"}
 
@@ -46,14 +49,17 @@ def recipe_blocks() -> dict[str, str]:
 
 def follow_recipe(copy: Path) -> None:
     blocks = recipe_blocks()
-    assert set(blocks) == {"infra/topology.yaml", "app.py", f"chalicelib/analytics/{FUNCTION}.py"}, blocks.keys()
+    assert set(blocks) == {"infra/topology.yaml", "app.py", HANDLER, HANDLER_TEST}, blocks.keys()
     declared = yaml.safe_load((copy / "infra" / "topology.yaml").read_text())
     for section, entries in yaml.safe_load(blocks["infra/topology.yaml"]).items():
         declared[section] = {**declared[section], **entries}
     (copy / "infra" / "topology.yaml").write_text(yaml.safe_dump(declared, sort_keys=False))
     with (copy / "app.py").open("a") as app:
         app.write("\n\n" + blocks["app.py"])
-    (copy / "chalicelib" / "analytics" / f"{FUNCTION}.py").write_text(blocks[f"chalicelib/analytics/{FUNCTION}.py"])
+    for path in (HANDLER, HANDLER_TEST):
+        (copy / path).write_text(blocks[path])
+    # The recipe's one command: the `chalice deploy` policy files follow the topology.
+    subprocess.run([sys.executable, "-m", "infra.chalice_policies"], cwd=copy, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +74,24 @@ def test_three_edits_give_iam_log_group_alarms_target_permission_least_privilege
     module = copy / "build" / "terraform"
     built = subprocess.Popen(
         [sys.executable, "-m", "infra.build", "--stage", "dev", "--out", str(module)],
+        cwd=copy,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    own_tests = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rA",
+            HANDLER_TEST,
+            "tests/infra/test_chalice_policies.py",
+            "tests/unit/test_event_catalog.py",
+        ],
         cwd=copy,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -96,7 +120,7 @@ def test_three_edits_give_iam_log_group_alarms_target_permission_least_privilege
     try:
         stack.wait_ready(timeout=120)
         events = stack.client("events")
-        entry = {"orderId": "o-recipe", "status": "CANCELLED", "eventId": "e-recipe"}
+        entry = order_event_detail("o-recipe", status="CANCELLED")
         answer = events.put_events(
             Entries=[
                 {
@@ -156,6 +180,10 @@ def test_three_edits_give_iam_log_group_alarms_target_permission_least_privilege
         f"bus-rule-{RULE}-{TARGET}",
     )
 
+    output, _ = own_tests.communicate(timeout=300)
+    assert own_tests.returncode == 0, output
+    for name in ("test_a_cancelled_order_is_recorded", "test_another_event_is_refused"):
+        assert f"PASSED {HANDLER_TEST}::{name}" in output, output
     output, _ = least_privilege.communicate(timeout=300)
     assert least_privilege.returncode == 0, output
     # The function's calls are all granted, and its grant is used: both directions ran for it.

@@ -44,3 +44,15 @@ def test_listeners_get_the_ids_and_the_console_line_shows_them(caplog):
     assert (entry["order_ids"], entry["correlation_ids"]) == (["o-5"], ["req-5"])
     assert {"source", "function", "records", "result", "ms"} <= set(entry)
     assert caplog.records[-1].getMessage().endswith("correlation=req-5  order=o-5")
+
+
+def test_a_batch_of_many_orders_shows_every_order_and_correlation_id(caplog):
+    caplog.set_level("INFO", logger="trace")
+    bodies = [json.dumps({"orderId": f"o{i}", "correlationId": f"c{i}"}) for i in range(10)]
+    trace.delivery(
+        "sqs:order-processor", "order_processor", 10, "ok", 4.0, payload={"Records": [{"body": b} for b in bodies]}
+    )
+    line = caplog.records[-1].getMessage()
+    for i in range(10):
+        assert f"o{i}" in line.split("order=")[1].split(",")
+        assert f"c{i}" in line.split("correlation=")[1].split("  ")[0].split(",")
