@@ -116,7 +116,7 @@ def _event_source_mappings(resources: dict, topology: Topology, prefix: str) -> 
             options = topology.stream_mappings.get(fn)
             if options is None:
                 raise BuildError(f"{fn} reads a stream but infra/topology.yaml stream_mappings gives it no on_failure queue")
-            # Seed 001: a poison record is retried a few times, the batch halved to find it, then dead-lettered.
+            # A poison record must not block its shard: retried a few times, the batch halved to find it, then dead-lettered.
             mapping["maximum_retry_attempts"] = options.maximum_retry_attempts
             mapping["bisect_batch_on_function_error"] = options.bisect_batch_on_function_error
             mapping["destination_config"] = {"on_failure": {"destination_arn": queue_arn(options.on_failure)}}

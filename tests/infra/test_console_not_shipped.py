@@ -1,4 +1,4 @@
-"""The live console is dev-only: nothing of local_runtime reaches the Lambda package (issue 14, point 3)."""
+"""The live console is dev-only: nothing of local_runtime reaches the Lambda package."""
 
 import zipfile
 

@@ -1,4 +1,4 @@
-"""The console's JSON endpoints over HTTP against the running local stack (issue 14, point 3)."""
+"""The console's JSON endpoints over HTTP against the running local stack."""
 
 from __future__ import annotations
 

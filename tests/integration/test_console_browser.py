@@ -1,4 +1,4 @@
-"""The console in a real browser: Debian's Chromium driven by Playwright (issue 14, point 4).
+"""The console in a real browser: Debian's Chromium driven by Playwright.
 
 Never Playwright's own browser download: the Makefile installs Debian's chromium before `make test`.
 """

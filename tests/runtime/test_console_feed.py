@@ -1,4 +1,4 @@
-"""The console's trace feed: filters, bounded per-viewer queues, per-path counts (issue 14, point 3)."""
+"""The console's trace feed: filters, bounded per-viewer queues, per-path counts."""
 
 from __future__ import annotations
 
