@@ -96,12 +96,32 @@ def test_an_order_shows_in_the_counts_of_both_consumers_and_in_the_live_trace(st
     assert all({"source", "function", "records", "result", "ms", "seq", "at"} <= set(e) for e in events)
 
 
-def test_the_trace_filter_admits_only_deliveries_of_that_order(stack):
+def test_the_trace_filter_admits_only_deliveries_of_that_order_or_correlation_id(stack):
+    body = {
+        "customerId": "c-filter",
+        "customerEmail": "f@example.com",
+        "items": [{"sku": "F-1", "qty": 1, "unitPrice": 2}],
+    }
+    ours, other = (f"filter-{uuid.uuid4().hex[:12]}" for _ in range(2))
+    order = stack.post("/orders", body, headers={"X-Correlation-Id": ours}).json()["orderId"]
+    stack.post("/orders", body, headers={"X-Correlation-Id": other})
+
+    def both(entries):
+        return {"order_processor", "user_notification"} <= {e["function"] for e in entries}
+
+    # The live stream replays recent deliveries first, so waiting on it sees this order's whole journey.
+    for query, key, wanted in (
+        (f"?orderId={order}", "order_ids", order),
+        (f"?correlationId={ours}", "correlation_ids", ours),
+    ):
+        events: list = []
+        eventually(lambda q=query, e=events: read_trace(stack, q, e, 3, both) or both(e), timeout=30)
+        assert all(wanted in e[key] for e in events), events
+        assert not [e for e in events if other in e["correlation_ids"] and ours not in e["correlation_ids"]]
+        assert {"pipe:orders-events", "sqs:order-processor", "sqs:user-notification"} <= {e["source"] for e in events}
     events = []
     read_trace(stack, f"?orderId=no-such-order-{uuid.uuid4().hex}", events, 1.5)
     assert events == []
-    read_trace(stack, "", events, 1.5)
-    assert events  # the unfiltered stream replays the recent deliveries
 
 
 def test_a_poison_message_is_listed_in_the_dlq_with_its_reason_and_the_redrive_moves_it_back(stack):
