@@ -16,10 +16,10 @@ from local_runtime.stack import LocalStack, Settings
 
 def _serve(settings: Settings, everything: bool) -> int:
     from local_runtime import topology, topology_check
-    from topology import TopologyError
+    from topology import TopologyError, catalog_check
 
     try:
-        topology.load()
+        catalog_check.check(topology.model(), topology.TOPOLOGY_FILE)
     except TopologyError as error:
         logging.getLogger("local").error("not starting: bad topology: %s", error)
         return 2

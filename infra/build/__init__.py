@@ -38,6 +38,7 @@ from infra import api_spec
 from infra.build import chalice_export, checkov_skips, emit, iam
 from infra.build.corrections import Learned, correct
 from infra.build.errors import BuildError
+from topology import catalog_check
 
 INFRA_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = INFRA_DIR.parent
@@ -82,8 +83,11 @@ class Module:
 
 
 def load_topology(project: Path) -> topology.Topology:
+    topology_file = project / "infra" / "topology.yaml"
     try:
-        return topology.load(project / "infra" / "topology.yaml", project_dir=project)
+        declared = topology.load(topology_file, project_dir=project)
+        catalog_check.check(declared, topology_file)
+        return declared
     except topology.TopologyError as error:
         raise BuildError(f"bad topology: {error}") from None
 

@@ -160,3 +160,42 @@ def test_make_dev_refuses_a_bad_topology_with_one_line(tmp_path):
     refusals = [line for line in output.splitlines() if "bad topology" in line]
     assert len(refusals) == 1, output
     assert "pipe.source.dead_letter_queue: queue 'nowhere' is not declared" in refusals[0]
+
+
+def test_make_package_refuses_a_rule_pattern_the_catalog_lacks(tmp_path):
+    raw = json.loads(json.dumps(RAW))
+    raw["rules"]["order-status-notify"]["event_pattern"]["detail-type"] = ["OrderShipped"]
+    write(tmp_path, raw)
+    (tmp_path / ".chalice").mkdir()
+    (tmp_path / ".chalice" / "config.json").write_text((PROJECT / ".chalice" / "config.json").read_text())
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.build", "--project-dir", str(tmp_path), "--out", str(tmp_path / "out")],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("build failed: bad topology: ")
+    assert line.endswith(
+        "rules.order-status-notify.event_pattern.detail-type: 'OrderShipped' is not a catalog event of ['app.orders']"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_make_dev_refuses_a_rule_pattern_the_catalog_lacks(tmp_path):
+    raw = json.loads(json.dumps(RAW))
+    raw["rules"]["order-status-notify"]["event_pattern"]["source"] = ["app.order"]
+    env = {
+        **os.environ,
+        "LOCAL_TOPOLOGY": str(write(tmp_path, raw)),
+        "LOCAL_AWS_PORT": str(free_port()),
+        "LOCAL_API_PORT": str(free_port()),
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    done = subprocess.run(["make", "-s", "dev"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "ready" not in output
+    refusals = [line for line in output.splitlines() if "bad topology" in line]
+    assert len(refusals) == 1, output
+    assert "rules.order-status-notify.event_pattern.source: 'app.order' matches no catalog source" in refusals[0]
