@@ -9,7 +9,7 @@ from topology.loader import TopologyError, document
 from topology.model import Topology
 
 
-def sources(values) -> set[str]:
+def matched_sources(values) -> set[str]:
     """The catalog sources a pattern's ``source`` list matches (exact names and prefixes)."""
     known = {t.source for t in catalog.CATALOG}
     matched = set()
@@ -26,9 +26,9 @@ def rule_problems(name: str, rule: dict) -> list[str]:
     pattern, found = rule["event_pattern"], []
     at = f"rules.{name}.event_pattern"
     for value in pattern.get("source", []):
-        if not sources([value]):
+        if not matched_sources([value]):
             found.append(f"{at}.source: {value!r} matches no catalog source")
-    sources = sources(pattern.get("source", [])) or {t.source for t in catalog.CATALOG}
+    sources = matched_sources(pattern.get("source", [])) or {t.source for t in catalog.CATALOG}
     types = [t for t in catalog.CATALOG if t.source in sources]
     for detail_type in pattern.get("detail-type", []):
         if not isinstance(detail_type, str) or detail_type not in {t.detail_type for t in types}:
