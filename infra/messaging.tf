@@ -1,10 +1,10 @@
-# Queues, topics and their wiring: every queue is encrypted, a queue with
-# `redrive` gets "<name>-dlq" (14 days), and only the topic (or bus rule) that feeds a queue may
-# send to it (queue policy with ArnEquals aws:SourceArn).
+# Queues, topics and their wiring: every queue is encrypted, a queue with `redrive` gets the
+# dead-letter queue (name and retention) the topology's document gives it, and only the topic (or
+# bus rule) that feeds a queue may send to it (queue policy with ArnEquals aws:SourceArn).
 
 locals {
   redrive_dlqs = {
-    for key, queue in local.topology.queues : "${key}-dlq" => queue.redrive if queue.redrive != null
+    for key, queue in local.topology.queues : queue.redrive.dead_letter_queue => queue.redrive if queue.redrive != null
   }
 
   # "<topic>/<subscription>" => { queue, raw_message_delivery, topic }
@@ -37,7 +37,7 @@ resource "aws_sqs_queue" "dlq" {
   for_each = local.redrive_dlqs
 
   name                              = "${local.prefix}-${each.key}"
-  message_retention_seconds         = 1209600
+  message_retention_seconds         = each.value.dead_letter_retention_seconds
   kms_master_key_id                 = aws_kms_key.main.arn
   kms_data_key_reuse_period_seconds = 300
 }
@@ -51,7 +51,7 @@ resource "aws_sqs_queue" "queue" {
   kms_master_key_id                 = aws_kms_key.main.arn
   kms_data_key_reuse_period_seconds = 300
   redrive_policy = each.value.redrive != null ? jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.dlq["${each.key}-dlq"].arn
+    deadLetterTargetArn = aws_sqs_queue.dlq[each.value.redrive.dead_letter_queue].arn
     maxReceiveCount     = each.value.redrive.max_receive_count
   }) : null
 }

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from chalicelib.aws.clients import client
 from chalicelib.resource_names import physical_name
 from local_runtime import topology
+from topology.model import Redrive
 
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+# The runtime's own tap queues keep their dead letters as long as the topology's DLQs do.
+DLQ_RETENTION_SECONDS = Redrive.model_fields["dead_letter_retention_seconds"].default
 # Tests shorten the visibility timeout so redelivery takes seconds, not a minute.
 VISIBILITY_OVERRIDE = "LOCAL_QUEUE_VISIBILITY_TIMEOUT"
 
@@ -96,11 +98,14 @@ def queue_attributes(spec: dict, dlq_arn: str | None = None) -> dict[str, str]:
 
 
 def declared_queues() -> dict[str, dict]:
-    """Every queue the topology implies: declared ones and their "<name>-dlq" siblings."""
+    """Every queue the topology implies: declared ones and their redrive dead-letter queues."""
     queues = {}
     for logical, spec in topology.load()["queues"].items():
         if spec["redrive"]:
-            queues[f"{logical}-dlq"] = {"message_retention_seconds": DLQ_RETENTION_SECONDS}
+            redrive = spec["redrive"]
+            queues[redrive["dead_letter_queue"]] = {
+                "message_retention_seconds": redrive["dead_letter_retention_seconds"]
+            }
         queues[logical] = spec
     return queues
 
@@ -117,7 +122,7 @@ def _create_queue(resources: Resources, logical: str, attributes: dict[str, str]
 def create_queues(resources: Resources) -> None:
     # DLQs come first in declared_queues(), so a redrive target always exists already.
     for logical, spec in declared_queues().items():
-        dlq = resources.queue_arns.get(f"{logical}-dlq") if spec.get("redrive") else None
+        dlq = resources.queue_arns.get(spec["redrive"]["dead_letter_queue"]) if spec.get("redrive") else None
         _create_queue(resources, logical, queue_attributes(spec, dlq))
 
 

@@ -14,8 +14,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationInfo,
+    computed_field,
     field_validator,
     model_serializer,
     model_validator,
@@ -56,13 +58,22 @@ class Table(Strict):
 
 class Redrive(Strict):
     max_receive_count: int = Field(ge=1, le=1000)
+    # SQS's maximum: a message that failed every receive is kept as long as SQS allows (14 days).
+    dead_letter_retention_seconds: int = Field(1209600, ge=60, le=1209600)
+    _queue: str = PrivateAttr("")
+
+    @computed_field
+    @property
+    def dead_letter_queue(self) -> str:
+        """The redrive target's logical name: "<queue>-dlq" (the console and the DLQ monitor rely on the suffix)."""
+        return f"{self._queue}-dlq"
 
 
 class Queue(Strict):
     # SQS's own defaults, written once so Terraform and the local runtime set the same values.
     visibility_timeout_seconds: int = Field(30, ge=0, le=43200)
     message_retention_seconds: int = Field(345600, ge=60, le=1209600)
-    # Gives the queue a "<name>-dlq" (14 days) after max_receive_count receives.
+    # Gives the queue its redrive.dead_letter_queue after max_receive_count receives.
     redrive: Redrive | None = None
     # A queue where failures end up: alarmed, and announced on the local console.
     dead_letter: bool = False
@@ -271,6 +282,9 @@ class Topology(Strict):
     def _resolve(self) -> Topology:
         """Fill each rule target from the bus's defaults, then check every reference names something declared."""
         defaults = self.event_bus.target_defaults
+        for key, queue in self.queues.items():
+            if queue.redrive is not None:
+                queue.redrive._queue = key
         for rule in self.rules.values():
             for target in rule.targets.values():
                 if target.retry_policy is None:

@@ -81,7 +81,7 @@ def missing(plan: dict, stage: str) -> list[str]:
     # Queues: encrypted; redrive DLQs and dead-letter queues keep 14 days.
     queues = res.get("aws_sqs_queue", {})
     dead_letter = {k for k, q in topology["queues"].items() if q["dead_letter"]}
-    redrive_dlqs = {f"{k}-dlq" for k, q in topology["queues"].items() if q["redrive"]}
+    redrive_dlqs = {q["redrive"]["dead_letter_queue"] for q in topology["queues"].values() if q["redrive"]}
     for key, spec in topology["queues"].items():
         queue = one("aws_sqs_queue", key)
         if queue:
