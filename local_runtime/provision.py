@@ -196,7 +196,7 @@ def create_bus(resources: Resources) -> None:
     except events.exceptions.ResourceAlreadyExistsException:
         resources.bus_arn = events.describe_event_bus(Name=bus_name)["Arn"]
     archives = {a["ArchiveName"] for a in events.list_archives(EventSourceArn=resources.bus_arn)["Archives"]}
-    if bus["archive"] and bus_name not in archives:
+    if bus_name not in archives:
         events.create_archive(
             ArchiveName=bus_name,
             EventSourceArn=resources.bus_arn,

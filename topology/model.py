@@ -104,7 +104,8 @@ class Archive(Strict):
 
 class EventBus(Strict):
     name: Key
-    archive: Archive | None = None
+    # Required: infra/events.tf always creates the archive, and the console's replay reads it.
+    archive: Archive
     # Every rule target (and Chalice's schedules) gets these unless the target sets its own.
     target_defaults: TargetDefaults
 

@@ -199,3 +199,18 @@ def test_make_dev_refuses_a_rule_pattern_the_catalog_lacks(tmp_path):
     refusals = [line for line in output.splitlines() if "bad topology" in line]
     assert len(refusals) == 1, output
     assert "rules.order-status-notify.event_pattern.source: 'app.order' matches no catalog source" in refusals[0]
+
+
+@pytest.mark.parametrize("archive", [None, "missing"])
+def test_the_bus_archive_is_required_since_terraform_always_creates_it(tmp_path, archive):
+    def change(raw):
+        if archive is None:
+            raw["event_bus"]["archive"] = None
+        else:
+            del raw["event_bus"]["archive"]
+
+    (line,) = problems(tmp_path, change)
+    assert line.endswith(
+        "event_bus.archive: "
+        + ("Field required" if archive else "Input should be a valid dictionary or instance of Archive")
+    )
