@@ -25,31 +25,38 @@ from chalicelib.aws import arns
 from chalicelib.orders.model import NewOrder, new_order
 from chalicelib.orders.repository import OrdersRepository
 from chalicelib.resource_names import physical_name
+from infra.build import references
 from local_runtime.invoke import FunctionError, Invoker
 from local_runtime.lambda_events import scheduled_event, stream_record
 from tests.handlers.event_shapes import bridge_event, order_created_detail, order_event_detail, sns_wrapped, sqs_batch
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
-_REF = re.compile(r"\$\{([^}]+)\}")
-_KEYED = re.compile(r'^(aws_[a-z_]+)\.([a-z_]+)\["([^"]+)"\]\.([a-z_]+)$')
+_REF = re.compile(r"\$\{[^}]+\}")
+
+
+def _moto_arns() -> dict[str, str]:
+    """The ARN moto gives each declared resource, keyed by the reference infra/build/references.py spells for it."""
+    declared = topology.document(topology.default())
+
+    def arn(service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+
+    found = {references.BUS_ARN: arn("events", f"event-bus/{physical_name(declared['event_bus']['name'])}")}
+    for table in declared["tables"]:
+        found[references.table_arn(table)] = arn("dynamodb", f"table/{physical_name(table)}")
+        found[references.stream_arn(table)] = arn("dynamodb", f"table/{physical_name(table)}/stream/*")
+    for queue in declared["queues"]:
+        found[references.queue_arn(queue)] = arn("sqs", physical_name(queue))
+    for topic in declared["topics"]:
+        found[references.topic_arn(topic)] = arn("sns", physical_name(topic))
+    for machine in declared["state_machines"]:
+        found[references.state_machine_arn(machine)] = arn("states", f"stateMachine:{physical_name(machine)}")
+    return found
 
 
 def concrete(reference: str) -> str:
-    """The ARN moto gives the resource a Terraform reference names."""
-    keyed = _KEYED.match(reference)
-    if reference == "aws_cloudwatch_event_bus.bus.arn":
-        return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{physical_name('orders')}"
-    if not keyed:
-        return f"arn:aws:unused:{REGION}:{ACCOUNT}:{reference}"  # logs, KMS: not exercised here
-    kind, _, name, attribute = keyed.groups()
-    physical = physical_name(name)
-    arn = {
-        "aws_dynamodb_table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}",
-        "aws_sqs_queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}",
-        "aws_sns_topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:{physical}",
-        "aws_sfn_state_machine": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{physical}",
-    }.get(kind, f"arn:aws:unused:{REGION}:{ACCOUNT}:{reference}")
-    return arn + ("/stream/*" if attribute == "stream_arn" else "")
+    """The ARN moto gives the resource a Terraform reference (``${...}``) names; logs and KMS are not exercised."""
+    return _moto_arns().get(reference, f"arn:aws:unused:{REGION}:{ACCOUNT}:{reference}")
 
 
 def concrete_policy(value):
@@ -59,7 +66,7 @@ def concrete_policy(value):
     if isinstance(value, list):
         return [concrete_policy(v) for v in value]
     if isinstance(value, str):
-        return _REF.sub(lambda m: concrete(m.group(1)), value)
+        return _REF.sub(lambda m: concrete(m.group(0)), value)
     return value
 
 
@@ -456,3 +463,12 @@ def test_the_check_catches_an_unused_grant(world, built):
     extra = {"Sid": "DeclaredExtra", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:*"]}
     widened = {**policy, "Statement": [*policy["Statement"], extra]}
     assert unused("daily_report", widened, calls) == ["sns:Publish on arn:aws:sns:*"]
+
+
+def test_references_resolve_through_the_builds_spelling_and_the_topologys_bus_name(monkeypatch):
+    monkeypatch.setenv("RESOURCE_PREFIX", "orders-platform-dev")
+    bus = topology.document(topology.default())["event_bus"]["name"]
+    assert concrete(references.BUS_ARN).endswith(f":event-bus/{physical_name(bus)}")
+    assert concrete(references.queue_arn("order-processor")).endswith(f":{physical_name('order-processor')}")
+    # An undeclared resource grants nothing rather than being turned into an ARN by pattern.
+    assert ":unused:" in concrete(references.queue_arn("nowhere"))
