@@ -14,10 +14,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     StringConstraints,
     ValidationInfo,
-    computed_field,
     field_validator,
     model_serializer,
     model_validator,
@@ -60,13 +58,8 @@ class Redrive(Strict):
     max_receive_count: int = Field(ge=1, le=1000)
     # SQS's maximum: a message that failed every receive is kept as long as SQS allows (14 days).
     dead_letter_retention_seconds: int = Field(1209600, ge=60, le=1209600)
-    _queue: str = PrivateAttr("")
-
-    @computed_field
-    @property
-    def dead_letter_queue(self) -> str:
-        """The redrive target's logical name: "<queue>-dlq" (the console and the DLQ monitor rely on the suffix)."""
-        return f"{self._queue}-dlq"
+    # Filled with "<queue>-dlq": the console and the DLQ monitor rely on the suffix, so no other name is accepted.
+    dead_letter_queue: Key | None = None
 
 
 class Queue(Strict):
@@ -284,8 +277,8 @@ class Topology(Strict):
         """Fill each rule target from the bus's defaults, then check every reference names something declared."""
         defaults = self.event_bus.target_defaults
         for key, queue in self.queues.items():
-            if queue.redrive is not None:
-                queue.redrive._queue = key
+            if queue.redrive is not None and queue.redrive.dead_letter_queue is None:
+                queue.redrive.dead_letter_queue = f"{key}-dlq"
         for rule in self.rules.values():
             for target in rule.targets.values():
                 if target.retry_policy is None:
@@ -302,6 +295,9 @@ class Topology(Strict):
             if key is not None and key not in section:
                 yield f"{path}: {what} {key!r} is not declared"
 
+        for key, queue in self.queues.items():
+            if queue.redrive and queue.redrive.dead_letter_queue != f"{key}-dlq":
+                yield f"queues.{key}.redrive.dead_letter_queue: must be {key + '-dlq'!r}"
         yield from need(
             self.queues,
             self.event_bus.target_defaults.dead_letter_queue,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import topology
 from local_runtime import provision
 from tests.topology.test_model import PROJECT, RAW, write
@@ -28,3 +30,11 @@ def test_a_declared_retention_reaches_the_document_and_the_local_runtime(tmp_pat
     queues = provision.declared_queues()
     assert queues[f"{key}-dlq"] == {"message_retention_seconds": 86400}
     assert provision.queue_attributes(queues[key], "arn:dlq")["RedrivePolicy"]
+
+
+def test_a_redrive_dead_letter_queue_keeps_the_suffix_the_console_relies_on(tmp_path):
+    raw = json.loads(json.dumps(RAW))
+    key = next(k for k, q in raw["queues"].items() if q.get("redrive"))
+    raw["queues"][key]["redrive"]["dead_letter_queue"] = "elsewhere"
+    with pytest.raises(topology.TopologyError, match=f"queues.{key}.redrive.dead_letter_queue: must be '{key}-dlq'"):
+        topology.load(write(tmp_path, raw), project_dir=PROJECT)
