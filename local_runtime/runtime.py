@@ -34,19 +34,16 @@ def _logical(resources: dict[str, str], physical: str, kind: str, function: str)
     raise ConfigurationError(f"{function} reads {kind} {physical!r}, which infra/topology.yaml does not declare")
 
 
-def _check_trigger(declared: dict, function: str, topic: str) -> None:
-    """A state machine's trigger must read the topic the topology says (the redrive publishes there)."""
-    for machine, spec in declared["state_machines"].items():
-        trigger = spec["trigger"]
-        if trigger and trigger["function"] == function and trigger["topic"] != topic:
-            raise ConfigurationError(
-                f"{function} reads topic {topic!r}, but state_machines.{machine}.trigger.topic is {trigger['topic']!r}"
-            )
-
-
 def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: float = 0.2) -> list[Worker]:
     """One worker per delivery path: the app's event sources, the pipe, and every rule target."""
     declared = topology.load()
+    subscribed = {
+        s.name: _logical(resources.topic_arns, s.topic, "topic", s.name)
+        for s in app.event_sources
+        if isinstance(s, SNSEventConfig)
+    }
+    if problems := topology.model().trigger_problems(subscribed):
+        raise ConfigurationError("\n".join(problems))
     workers: list[Worker] = []
     for source in app.event_sources:
         if isinstance(source, DynamoDBEventConfig):
@@ -84,8 +81,7 @@ def build_workers(app, invoker: Invoker, resources: Resources, *, retry_delay: f
                 )
             )
         elif isinstance(source, SNSEventConfig):
-            logical = _logical(resources.topic_arns, source.topic, "topic", source.name)
-            _check_trigger(declared, source.name, logical)
+            logical = subscribed[source.name]
             tap = tap_queue(resources, f"sns-{source.name}", max_receive_count=SNS_ASYNC_ATTEMPTS)
             subscription = subscribe_queue(resources, logical, tap)
             workers.append(TopicSubscription(invoker, source.name, logical, resources.queue_urls[tap], subscription))

@@ -290,6 +290,15 @@ class Topology(Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    def trigger_problems(self, subscribed: dict[str, str]) -> list[str]:
+        """Each state machine whose trigger function is not subscribed (function -> topic) to its trigger's topic."""
+        return [
+            f"state_machines.{name}.trigger: {machine.trigger.function} is not subscribed to topic "
+            f"{machine.trigger.topic!r} in app.py"
+            for name, machine in self.state_machines.items()
+            if machine.trigger and subscribed.get(machine.trigger.function) != machine.trigger.topic
+        ]
+
     def _dangling(self):
         def need(section: dict, key: str | None, what: str, path: str):
             if key is not None and key not in section:

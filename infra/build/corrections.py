@@ -214,11 +214,8 @@ def _topology_functions(functions: dict, topology: Topology, subscribed: dict[st
             sync[fn] = sync.get(fn, ()) + ("Step Functions",)
         if machine.trigger:
             require(machine.trigger.function, f"state machine {name}'s trigger")
-            if subscribed.get(machine.trigger.function) != machine.trigger.topic:
-                raise BuildError(
-                    f"state_machines.{name}.trigger: {machine.trigger.function} is not subscribed to topic "
-                    f"{machine.trigger.topic!r} in app.py"
-                )
+    if problems := topology.trigger_problems(subscribed):
+        raise BuildError("\n".join(problems))
     return frozenset(invoked), sync
 
 

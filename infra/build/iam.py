@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from infra import hcl
 from infra.build.corrections import Learned, QueueSource, StreamSource
-from infra.build.references import BUS_ARN, KEY_ARN, function_arn, queue_arn, ref, resource_arn, stream_arn
+from infra.build.references import (
+    BUS_ARN,
+    KEY_ARN,
+    function_arn,
+    queue_arn,
+    ref,
+    resource_arn,
+    state_machine_arn,
+    stream_arn,
+)
 from infra.hcl import Expr
 from topology import Topology
 from topology.model import Grant, StateMachine
@@ -25,7 +34,8 @@ def _statement(sid: str, actions: list[str], resource) -> dict:
 
 def _declared(grants: list[Grant]) -> list[dict]:
     return [
-        _statement(f"Declared{i}", list(g.actions), [resource_arn(r) for r in g.resources]) for i, g in enumerate(grants)
+        _statement(f"Declared{i}", list(g.actions), [resource_arn(r) for r in g.resources])
+        for i, g in enumerate(grants)
     ]
 
 
@@ -69,11 +79,7 @@ def function_policy(fn: str, learned: Learned, topology: Topology) -> dict:
         statements += _source_statements(source)
     for name, machine in topology.state_machines.items():
         if machine.trigger and machine.trigger.function == fn:
-            statements.append(
-                _statement(
-                    "StartWorkflow", ["states:StartExecution"], ref(f'aws_sfn_state_machine.machine["{name}"].arn')
-                )
-            )
+            statements.append(_statement("StartWorkflow", ["states:StartExecution"], state_machine_arn(name)))
     if fn in learned.async_invoked:
         statements.append(_statement("AsyncFailures", ["sqs:SendMessage"], queue_arn(topology.async_dead_letter_queue)))
     settings = topology.functions.get(fn)
@@ -127,7 +133,9 @@ def pipe_policy(topology: Topology) -> dict:
             _statement("PutEvents", ["events:PutEvents"], BUS_ARN),
             _statement("DeadLetter", ["sqs:SendMessage"], queue_arn(pipe.source.dead_letter_queue)),
             _statement("Key", ["kms:Decrypt", "kms:GenerateDataKey"], KEY_ARN),
-            _statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], ref("aws_cloudwatch_log_group.pipe.arn") + ":*"),
+            _statement(
+                "Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], ref("aws_cloudwatch_log_group.pipe.arn") + ":*"
+            ),
         ],
     }
 
