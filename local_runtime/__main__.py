@@ -18,13 +18,15 @@ def _serve(settings: Settings, everything: bool) -> int:
     from local_runtime import topology, topology_check
     from topology import TopologyError, catalog_check
 
+    # The declaration's schema first, then what AWS would reject, then the catalog (which reads
+    # patterns as AWS accepts them).
     try:
-        catalog_check.check(topology.model(), topology.TOPOLOGY_FILE)
+        declared = topology.model()
+        topology_check.check()
+        catalog_check.check(declared, topology.TOPOLOGY_FILE)
     except TopologyError as error:
         logging.getLogger("local").error("not starting: bad topology: %s", error)
         return 2
-    try:
-        topology_check.check()
     except topology_check.InvalidTopology as error:
         logging.getLogger("local").error("not starting: AWS would reject %s:\n%s", topology.TOPOLOGY_FILE, error)
         return 2

@@ -16,7 +16,7 @@ def matched_sources(values) -> set[str]:
     for value in values:
         if isinstance(value, str):
             matched |= {value} & known
-        elif isinstance(value, dict) and "prefix" in value:
+        elif isinstance(value, dict) and isinstance(value.get("prefix"), str):  # a malformed one is the pattern check's
             matched |= {s for s in known if s.startswith(value["prefix"])}
     return matched
 
