@@ -31,8 +31,12 @@ def _serve(settings: Settings, everything: bool) -> int:
         logging.getLogger("local").error("not starting: AWS would reject %s:\n%s", topology.TOPOLOGY_FILE, error)
         return 2
     stack = LocalStack(settings, with_api=everything)
+    # The handler only flips a flag: Event.set() from a handler can deadlock on the Event's own lock
+    # when the signal lands while the main thread holds it, and the main loop below looks every
+    # 0.2 s, because a signal the kernel delivers to another thread never wakes a blocked wait.
+    signalled: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stack.done.set())
+        signal.signal(sig, lambda number, _frame: signalled.append(number))
     try:
         stack.start()
     except FaultSpecError as error:
@@ -44,7 +48,8 @@ def _serve(settings: Settings, everything: bool) -> int:
         stack.stop()
         return 1
     print("ready: press Ctrl-C to stop", flush=True)
-    stack.done.wait()
+    while not signalled and not stack.done.wait(0.2):
+        pass
     stack.stop()
     print("stopped", flush=True)
     return stack.exit_code

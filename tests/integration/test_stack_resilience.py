@@ -1,7 +1,8 @@
-"""Issue 9, points 3, 4, 5 and 8: the running stack under a dead emulator, restarts, Ctrl-C and concurrency."""
+"""The running stack under a dead emulator, restarts, Ctrl-C and concurrency."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import signal
@@ -18,6 +19,7 @@ from tests.integration.stack import RunningStack, eventually
 
 pytestmark = pytest.mark.stack
 PREFIX = "orders-platform-local"
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}[os.uname().machine]  # tgkill(2): signal one thread
 ORDER = {
     "customerId": "c-res",
     "customerEmail": "r@example.com",
@@ -213,3 +215,19 @@ def test_the_api_takes_100_concurrent_connections_without_a_reset(stack):
     with ThreadPoolExecutor(100) as pool:
         statuses = list(pool.map(request, range(100)))
     assert statuses == [404] * 100, {s: statuses.count(s) for s in set(statuses)}
+
+
+def test_ctrl_c_stops_the_stack_even_when_the_kernel_hands_the_signal_to_another_thread(tmp_path):
+    # A process-directed signal may be delivered to any thread; a main thread blocked in a bare
+    # wait would then never run the Python handler. tgkill aims the SIGINT at a worker thread.
+    stack = RunningStack(state_dir=tmp_path)
+    try:
+        stack.wait_ready()
+        pid = stack.process.pid
+        worker = next(int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid)
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.syscall(SYS_TGKILL, pid, worker, signal.SIGINT) == 0, ctypes.get_errno()
+        assert stack.process.wait(timeout=20) == 0
+        assert "stopped" in stack.output()
+    finally:
+        stack.stop()
