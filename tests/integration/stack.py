@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -114,3 +116,16 @@ def eventually(check, timeout: float = 20, interval: float = 0.1):
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout}s: {getattr(check, '__name__', check)}")
         time.sleep(interval)
+
+
+def payment_for(order: dict, **changes) -> dict:
+    """A valid payment of ``order`` (as POST /orders answered it), occurring now; ``changes`` override fields."""
+    return {
+        "paymentId": f"pay-{uuid.uuid4().hex[:12]}",
+        "orderId": order["orderId"],
+        "amount": order["total"],
+        "currency": order["currency"],
+        "method": "CARD",
+        "occurredAt": datetime.now(UTC).isoformat(),
+        **changes,
+    }

@@ -14,7 +14,7 @@ import requests
 
 from local_runtime import topology
 from tests.integration.console_helpers import delivered, depth, new_order, send_poison
-from tests.integration.stack import RunningStack, eventually
+from tests.integration.stack import RunningStack, eventually, payment_for
 
 pytestmark = pytest.mark.stack
 
@@ -192,14 +192,7 @@ def test_a_replay_body_that_is_not_json_is_refused(stack):
 
 def test_executions_show_the_payment_workflow_with_its_state_path(stack):
     order = new_order(stack, sku="PAY-1")
-    payment = {
-        "paymentId": f"pay-{uuid.uuid4().hex[:12]}",
-        "orderId": order["orderId"],
-        "amount": order["total"],
-        "currency": order["currency"],
-        "method": "CARD",
-        "occurredAt": datetime.now(UTC).isoformat(),
-    }
+    payment = payment_for(order)
     assert stack.post("/payments", payment).status_code == 202
 
     def finished():

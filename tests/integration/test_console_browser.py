@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime
 from statistics import pvariance
 
 import pytest
@@ -15,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from tests.integration.console_helpers import new_order, send_poison
-from tests.integration.stack import PROJECT_DIR, RunningStack
+from tests.integration.stack import PROJECT_DIR, RunningStack, payment_for
 
 pytestmark = pytest.mark.stack
 
@@ -121,14 +120,7 @@ def test_the_console_shows_an_order_reach_both_consumers_and_redrives_a_poison_m
     expect(failed).not_to_have_count(failures_before, timeout=15_000)
 
     # A payment's workflow with its state path, and a schedule fired from its button.
-    payment = {
-        "paymentId": f"pay-{uuid.uuid4().hex[:12]}",
-        "orderId": order["orderId"],
-        "amount": order["total"],
-        "currency": order["currency"],
-        "method": "CARD",
-        "occurredAt": datetime.now(UTC).isoformat(),
-    }
+    payment = payment_for(order)
     assert stack.post("/payments", payment).status_code == 202
     expect(page.locator("#execution-rows tr").filter(has_text="SUCCEEDED").first).to_be_visible(timeout=30_000)
     page.click('button[data-action="fire"][data-function="daily_report"]')

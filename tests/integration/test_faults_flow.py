@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.integration.stack import RunningStack, eventually
+from tests.integration.stack import RunningStack, eventually, payment_for
 
 pytestmark = pytest.mark.stack
 PREFIX = "orders-platform-local"
@@ -66,14 +66,7 @@ def drive(stack) -> dict:
             assert stack.patch(f"/orders/{oid}", {"status": "SHIPPED", "version": 2}).status_code == 200
 
         def pay(order: dict) -> str:
-            payment = {
-                "paymentId": f"pay-{run_id}-{order['orderId'][:8]}",
-                "orderId": order["orderId"],
-                "amount": order["total"],
-                "currency": order["currency"],
-                "method": "CARD",
-                "occurredAt": datetime.now(UTC).isoformat(),
-            }
+            payment = payment_for(order, paymentId=f"pay-{run_id}-{order['orderId'][:8]}")
             assert stack.post("/payments", payment).status_code == 202
             return payment["paymentId"]
 

@@ -6,12 +6,11 @@ import json
 import subprocess
 import time
 import uuid
-from datetime import UTC, datetime
 
 import boto3
 import pytest
 
-from tests.integration.stack import PROJECT_DIR, RunningStack
+from tests.integration.stack import PROJECT_DIR, RunningStack, payment_for
 
 pytestmark = pytest.mark.stack
 
@@ -27,18 +26,6 @@ def new_order(stack, unit_price="12.50") -> dict:
     response = stack.post("/orders", body)
     assert response.status_code == 201
     return response.json()
-
-
-def payment_for(order: dict, **changes) -> dict:
-    return {
-        "paymentId": f"pay-{uuid.uuid4().hex[:12]}",
-        "orderId": order["orderId"],
-        "amount": order["total"],
-        "currency": order["currency"],
-        "method": "CARD",
-        "occurredAt": datetime.now(UTC).isoformat(),
-        **changes,
-    }
 
 
 def outcome(stack, payment_id: str, timeout: float = 30) -> dict:
