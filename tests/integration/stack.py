@@ -84,6 +84,18 @@ class RunningStack:
             if self._own_state:
                 shutil.rmtree(self.state_dir, ignore_errors=True)
 
+    def fire_schedule(self, function: str, at: str) -> subprocess.CompletedProcess:
+        """`python -m local_runtime fire <function> --at <at>` against this stack, as a user runs it."""
+        return subprocess.run(
+            [sys.executable, "-m", "local_runtime", "fire", function, "--at", at],
+            cwd=PROJECT_DIR,
+            env={"LOCAL_AWS_PORT": str(self.aws_port), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
     def get(self, path: str, **kwargs):
         return requests.get(self.api + path, timeout=10, **kwargs)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.handlers.event_shapes import bridge_event, order_created_detail, sns_wrapped
-from tests.integration.stack import PROJECT_DIR, RunningStack, eventually
+from tests.integration.stack import RunningStack, eventually
 
 pytestmark = pytest.mark.stack
 PREFIX = "orders-platform-local"
@@ -211,14 +209,7 @@ def test_schedule_fires_now_and_the_report_is_served(stack):
     }
     assert stack.post("/orders", body).status_code == 201
     tomorrow_nine = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT09:00:00Z")
-    result = subprocess.run(
-        [sys.executable, "-m", "local_runtime", "fire", "daily_report", "--at", tomorrow_nine],
-        cwd=PROJECT_DIR,
-        env={"LOCAL_AWS_PORT": str(stack.aws_port), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = stack.fire_schedule("daily_report", tomorrow_nine)
     assert result.returncode == 0, result.stderr
     today = str(datetime.now(UTC).date())
     report = stack.get(f"/reports/daily/{today}").json()

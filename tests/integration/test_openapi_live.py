@@ -93,15 +93,7 @@ def test_answers_schemathesis_seldom_reaches_conform_to_the_spec(stack):
     today = str(datetime.now(UTC).date())
     _conforms(spec, "/analytics/events/{day}", "get", stack.get(f"/analytics/events/{today}"))
     tomorrow_nine = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT09:00:00Z")
-    fired = subprocess.run(
-        [sys.executable, "-m", "local_runtime", "fire", "daily_report", "--at", tomorrow_nine],
-        cwd=PROJECT_DIR,
-        env={"LOCAL_AWS_PORT": str(stack.aws_port), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    fired = stack.fire_schedule("daily_report", tomorrow_nine)
     assert fired.returncode == 0, fired.stderr
     report = stack.get(f"/reports/daily/{today}")
     assert report.status_code == 200
