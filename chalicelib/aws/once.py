@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.clients import resource
+from chalicelib.aws.clients import document_client
 
 MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
 
@@ -36,8 +36,7 @@ def write_once(marker: dict, effects: list[dict]) -> Refused | None:
     if len(writes) > MAX_TRANSACTION_ITEMS:
         raise ValueError(f"{len(writes)} writes exceed one transaction ({MAX_TRANSACTION_ITEMS})")
     try:
-        # The resource's client takes plain Python values (boto3 serializes them), as the tables do.
-        resource("dynamodb").meta.client.transact_write_items(TransactItems=writes)
+        document_client().transact_write_items(TransactItems=writes)
     except ClientError as error:
         if error.response["Error"]["Code"] != "TransactionCanceledException":
             raise

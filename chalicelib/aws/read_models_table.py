@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from boto3.dynamodb.conditions import Key
 
-from chalicelib.aws.clients import resource
+from chalicelib.aws import clients
 from chalicelib.aws.once import write_once
 from chalicelib.resource_names import physical_name
 
 
 def _table():
-    return resource("dynamodb").Table(physical_name("read-models"))
+    return clients.table(physical_name("read-models"))
 
 
 def add(pk: str, sk: str, counts: dict[str, int | Decimal]) -> None:

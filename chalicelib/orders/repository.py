@@ -12,7 +12,7 @@ from decimal import Decimal
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.clients import resource
+from chalicelib.aws import clients
 from chalicelib.aws.failures import is_condition_failure
 from chalicelib.orders.errors import InvalidPageToken, OrderNotFound, VersionConflict
 from chalicelib.orders.model import Order, OrderStatus, check_transition
@@ -36,7 +36,7 @@ class OrdersRepository:
 
     @property
     def _table(self):
-        return resource("dynamodb").Table(self._table_name)
+        return clients.table(self._table_name)
 
     def put_new(self, order: Order) -> None:
         item = order.model_dump(mode="python", exclude_none=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.clients import resource
+from chalicelib.aws import clients
 from chalicelib.aws.failures import is_condition_failure
 from chalicelib.aws.once import write_once
 from chalicelib.payments.model import PaymentEvent, PaymentStatus
@@ -44,7 +44,7 @@ class PaymentsRepository:
 
     @property
     def _table(self):
-        return resource("dynamodb").Table(self._table_name)
+        return clients.table(self._table_name)
 
     def get(self, payment_id: str) -> dict | None:
         return self._table.get_item(Key={"paymentId": payment_id}, ConsistentRead=True).get("Item")
