@@ -16,6 +16,7 @@ UNREADABLE_STATE_EXIT = 4
 # Persistence comes last: it restores saved state into backends the other patches have shaped.
 PATCHES: tuple[str, ...] = (
     "server_path",
+    "call_counts",
     "service_costs",
     "eventbridge",
     "dynamodb_atomic_writes",

@@ -178,3 +178,38 @@ def test_a_chunked_request_is_answered_and_then_its_connection_closed(emulator):
     )
     assert response.status_code == 200 and "ListQueuesResponse" in response.text
     assert response.headers["Connection"] == "close"
+
+
+def test_the_emulator_counts_the_calls_it_answers_per_caller_and_operation(emulator):
+    def counts() -> dict:
+        rows = requests.get(f"{emulator.endpoint}/_local/calls", timeout=10).json()["calls"]
+        return {(r["accessKey"], r["service"], r["operation"]): r["count"] for r in rows}
+
+    def make(service, key):
+        return boto3.client(
+            service,
+            endpoint_url=emulator.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=key,
+            aws_secret_access_key="x",
+        )
+
+    before = counts()
+    sqs, sns = make("sqs", "counted"), make("sns", "other")
+    url = sqs.create_queue(QueueName="counted")["QueueUrl"]
+    for _ in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody="m")  # JSON protocol: X-Amz-Target
+    topic = sns.create_topic(Name="counted")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="m")  # query protocol: the Action form field, body handed on intact
+    after = counts()
+
+    def added(key):
+        return after.get(key, 0) - before.get(key, 0)
+
+    assert added(("counted", "sqs", "SendMessage")) == 3
+    assert added(("counted", "sqs", "CreateQueue")) == 1
+    assert added(("other", "sns", "Publish")) == 1
+    assert added(("other", "sqs", "SendMessage")) == 0  # per caller: the other key's calls are its own
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
+        "ApproximateNumberOfMessages": "3"
+    }
