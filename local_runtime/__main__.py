@@ -11,7 +11,8 @@ import sys
 from datetime import datetime
 
 from local_runtime.faults import FaultSpecError
-from local_runtime.stack import LocalStack, Settings
+from local_runtime.settings import Settings
+from local_runtime.stack import LocalStack
 
 
 def _serve(settings: Settings, everything: bool) -> int:
@@ -61,12 +62,12 @@ def _fire(settings: Settings, function: str, at: str | None) -> int:
 
     from chalicelib.aws import clients
     from local_runtime import faults
+    from local_runtime.chalice_app import load_app
     from local_runtime.emulator import point_boto3_at
     from local_runtime.invoke import Invoker
     from local_runtime.schedules import Schedule
-    from local_runtime.stack import load_app
 
-    app, config = load_app(settings.stage)
+    app, config = load_app(settings.stage, settings.handler_log_level)
     point_boto3_at(f"http://{settings.host}:{settings.aws_port}")
     clients.reset()
     schedules = {s.name: s for s in app.event_sources if isinstance(s, ScheduledEventConfig)}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import signal
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +16,7 @@ from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalic
 _STOPPING = json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": "the local stack is stopping"}}).encode()
 
 
-class _Gate:
+class Gate:
     """Counts requests in flight; once closed, admits none."""
 
     def __init__(self) -> None:
@@ -136,7 +139,7 @@ class ApiServer:
         app.__class__ = CustomLocalChalice
         handler = type("ApiRequestHandler", (_RequestHandler,), {"http_log": http_log, "mounts": tuple(mounts)})
         self._local = LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=_Server)
-        self._local.server.gate = _Gate()
+        self._local.server.gate = Gate()
         self._thread = threading.Thread(target=self._local.server.serve_forever, name="api", daemon=True)
 
     @property
@@ -155,3 +158,51 @@ class ApiServer:
         unfinished = server.gate.close(timeout)
         server.close_pool()
         return unfinished
+
+
+# The API's own process, started by local_runtime/api_process.py. Apart from the runtime's process, whose
+# delivery threads and handlers held the GIL most of the time under load, a request waits for nobody's.
+def main() -> int:
+    """Serve the API (and /docs, /openapi.json; /_console forwarded) from the LOCAL_* settings until SIGTERM."""
+    from chalicelib.aws import clients
+    from local_runtime import api_docs
+    from local_runtime.chalice_app import load_app
+    from local_runtime.console.http import PREFIX as CONSOLE_PREFIX
+    from local_runtime.console.proxy import ConsoleProxy
+    from local_runtime.emulator import point_boto3_at
+    from local_runtime.invoke import import_handler_modules
+    from local_runtime.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)-8s %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    settings = Settings.from_env()
+    app, config = load_app(settings.stage, settings.handler_log_level)
+    point_boto3_at(f"http://{settings.host}:{settings.aws_port}")
+    clients.reset()
+    import_handler_modules()  # before the pooled threads import them side by side (see invoke.py)
+    # The stack's go-ahead once the tables exist: the console server's address, on one line.
+    console_url = sys.stdin.readline().strip()
+    if not console_url:  # the stack stopped (or died) before the API was needed
+        return 0
+    mounts = (
+        (CONSOLE_PREFIX, ConsoleProxy(console_url).handle),
+        (api_docs.SPEC_PATH, api_docs.handle),
+        (api_docs.DOCS_PATH, api_docs.handle),
+    )
+    server = ApiServer(app, config, settings.host, settings.api_port, settings.http_log, mounts)
+    server.start()
+    # A signal wakes only the main thread's wait when it lands there; look often instead (see __main__.py).
+    while not stopping.wait(0.2):
+        pass
+    unfinished = server.stop()
+    logging.getLogger("local").info(
+        "stopping: API closed%s", f" ({unfinished} requests unfinished)" if unfinished else ""
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -74,7 +74,7 @@ class EmbeddedAws:
             # it and stop when stop() says so, or each in-flight poll ends in a traceback.
             # (moto installs its own SIGINT handler, so ignoring the signal is not enough.)
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         self._wait_ready()
         threading.Thread(target=self._watch, name="emulator-watch", daemon=True).start()
@@ -130,7 +130,7 @@ def describe_exit(code: int) -> str:
     return f"exit code {code}"
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: SIGTERM this child when the stack's process dies, even by SIGKILL."""
     # Not Linux (no libc.so.6): stop() still ends it.
     with contextlib.suppress(OSError):

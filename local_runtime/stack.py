@@ -1,4 +1,8 @@
-"""The local stack: embedded AWS, provisioned resources and the API, started and stopped together."""
+"""The local stack: embedded AWS, provisioned resources, deliveries and the API, started and stopped together.
+
+Three processes: the embedded AWS (emulator.py), this one (provisioning, deliveries, handlers, the
+console), and the API (api_process.py).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,18 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from chalice.cli.factory import CLIFactory
 
 from chalicelib.aws import clients
-from local_runtime import api_docs, faults, lambda_endpoint, positions, provision, state_machines
-from local_runtime.api_server import ApiServer
+from local_runtime import faults, lambda_endpoint, positions, provision, state_machines
+from local_runtime.api_process import ApiProcess
+from local_runtime.chalice_app import load_app
 from local_runtime.console.http import PREFIX as CONSOLE_PREFIX
 from local_runtime.console.http import Console
+from local_runtime.console.server import ConsoleServer
 from local_runtime.emulator import EmbeddedAws, point_boto3_at
 from local_runtime.invoke import Invoker, import_handler_modules
 from local_runtime.runtime import build_workers
-from local_runtime.topology import PROJECT_DIR
+from local_runtime.settings import Settings
 from local_runtime.worker import LONG_POLL_SECONDS, Worker
 
 log = logging.getLogger("local")
@@ -28,46 +31,14 @@ log = logging.getLogger("local")
 WORKFLOW_DRAIN_SECONDS = 45
 
 
-@dataclass
-class Settings:
-    host: str = "127.0.0.1"
-    aws_port: int = 4566
-    api_port: int = 8000
-    stage: str = "local"
-    http_log: bool = False
-    state_dir: Path = PROJECT_DIR / ".local-state"
-    fresh: bool = False
-    save_seconds: float = 10.0
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        return cls(
-            host=os.environ.get("LOCAL_HOST", "127.0.0.1"),
-            aws_port=int(os.environ.get("LOCAL_AWS_PORT", "4566")),
-            api_port=int(os.environ.get("LOCAL_API_PORT", "8000")),
-            stage=os.environ.get("LOCAL_STAGE", "local"),
-            http_log=os.environ.get("LOCAL_HTTP_LOG", "") not in ("", "0"),
-            state_dir=Path(os.environ.get("LOCAL_STATE_DIR") or PROJECT_DIR / ".local-state"),
-            fresh=os.environ.get("LOCAL_FRESH", "") not in ("", "0"),
-            save_seconds=float(os.environ.get("LOCAL_SAVE_SECONDS", "10")),
-        )
-
-
-def load_app(stage: str):
-    """Load app.py as `chalice local --stage` does, with the stage's environment applied."""
-    factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
-    config = factory.create_config_obj(chalice_stage_name=stage)
-    app = factory.load_chalice_app(environment_variables=config.environment_variables)
-    return app, config
-
-
-# The API, the delivery loops and the handlers share this process's GIL, and nearly every thread spends
+# The delivery loops and the handlers share this process's GIL, and nearly every thread spends
 # its life waiting on a socket. After each wait a thread queues for the GIL behind busy ones; with
 # CPython's default 5 ms interval an API request waited several ms per hand-off.
 SWITCH_INTERVAL_SECONDS = 0.001
 
-# LocalStack.exit_code when the embedded AWS died under the stack.
+# LocalStack.exit_code when the embedded AWS, or the API's process, died under the stack.
 EMULATOR_DIED = 3
+API_DIED = 5
 
 
 @dataclass
@@ -76,7 +47,8 @@ class LocalStack:
     with_api: bool = True
     aws: EmbeddedAws | None = None
     app: object = None
-    _api_server: ApiServer | None = None
+    _api: ApiProcess | None = None
+    _console: ConsoleServer | None = None
     _lambda_endpoint: object = None
     resources: provision.Resources | None = None
     invoker: Invoker | None = None
@@ -91,7 +63,7 @@ class LocalStack:
         s.state_dir.mkdir(parents=True, exist_ok=True)
         if s.fresh:
             positions.forget(s.state_dir)
-        self.app, config = load_app(s.stage)
+        self.app, config = load_app(s.stage, s.handler_log_level)
         injector = faults.from_env(os.environ)
         injector.check_functions(self.app.handler_map)
         self.invoker = Invoker(self.app, config.app_name, s.stage, faults=injector)
@@ -101,6 +73,9 @@ class LocalStack:
         if self.with_api:
             # Listening before moto starts, because moto learns its port (MOTO_PORT) at spawn.
             self._lambda_endpoint = lambda_endpoint.started(self.invoker, aws_endpoint, s.host)
+            # The API's process loads the app while the emulator starts; it serves once the tables exist.
+            self._api = ApiProcess(s, on_death=self._api_died)
+            self._api.launch()
         lambda_port = self._lambda_endpoint.port if self._lambda_endpoint else None
         self.aws = EmbeddedAws(
             s.host, s.aws_port, lambda_port=lambda_port, state_dir=s.state_dir, fresh=s.fresh, on_death=self._aws_died
@@ -134,14 +109,9 @@ class LocalStack:
             threading.Thread(target=self._save_positions_periodically, name="positions", daemon=True).start()
             # State machines: their Lambda tasks reach our handlers through the Invoke endpoint (MOTO_PORT).
             self._lambda_endpoint.task_states.update(state_machines.create_all(self.invoker))
-            console = Console(self.resources, self.workers)
-            mounts = (
-                (CONSOLE_PREFIX, console.handle),
-                (api_docs.SPEC_PATH, api_docs.handle),
-                (api_docs.DOCS_PATH, api_docs.handle),
-            )
-            self._api_server = ApiServer(self.app, config, s.host, s.api_port, s.http_log, mounts)
-            self._api_server.start()
+            self._console = ConsoleServer(Console(self.resources, self.workers), s.host)
+            self._console.start()
+            self._api.serve(self._console.url)
             api = f"http://{s.host}:{s.api_port}"
             log.info("API on %s  (Swagger UI %s/docs, OpenAPI %s/openapi.json)", api, api, api)
             log.info("console on %s%s", api, CONSOLE_PREFIX)
@@ -151,6 +121,11 @@ class LocalStack:
         # silent restart would hide that; `make dev` again restores that save.
         log.error("stopping the stack (exit %d); `make dev` again restores the last save", EMULATOR_DIED)
         self.exit_code = EMULATOR_DIED
+        self.done.set()
+
+    def _api_died(self, code: int) -> None:
+        log.error("stopping the stack (exit %d); `make dev` starts it again", API_DIED)
+        self.exit_code = API_DIED
         self.done.set()
 
     def _finish_workflows(self, timeout: float = WORKFLOW_DRAIN_SECONDS) -> None:
@@ -175,9 +150,10 @@ class LocalStack:
     def stop(self) -> None:
         """API first (refuse, finish in flight), then deliveries, then the embedded AWS (which saves)."""
         self.done.set()
-        if self._api_server is not None:
-            unfinished = self._api_server.stop()
-            log.info("stopping: API closed%s", f" ({unfinished} requests unfinished)" if unfinished else "")
+        if self._console is not None:
+            self._console.stop()  # ends the live traces, which the API would otherwise wait for
+        if self._api is not None:
+            self._api.stop()  # it logs its own "API closed"
         for worker in self.workers:
             worker.stop()
         for worker in self.workers:

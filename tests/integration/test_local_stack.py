@@ -52,17 +52,18 @@ def test_ctrl_c_stops_every_process_and_frees_ports():
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still served after Ctrl-C"
 
 
-def test_a_killed_stack_takes_the_embedded_aws_with_it():
+def test_a_killed_stack_takes_the_embedded_aws_and_the_api_with_it():
     running = RunningStack()
     running.wait_ready()
     os.kill(running.process.pid, signal.SIGKILL)  # no chance to clean up
     running.process.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", running.aws_port)) != 0:
-                break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("moto's server outlived the stack that started it")
+    for name, port in (("moto's server", running.aws_port), ("the API's process", running.api_port)):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) != 0:
+                    break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"{name} outlived the stack that started it")
     running.stop()

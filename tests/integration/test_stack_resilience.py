@@ -27,13 +27,17 @@ ORDER = {
 }
 
 
-def emulator_pid(stack: RunningStack) -> int:
-    """The embedded AWS's process: the stack's child running local_runtime.emulator_server."""
+def child_pid(stack: RunningStack, module: str) -> int:
+    """The stack's child process running ``module`` (local_runtime.emulator_server, local_runtime.api_server)."""
     for task in Path(f"/proc/{stack.process.pid}/task").iterdir():
         for child in (task / "children").read_text().split():
-            if b"local_runtime.emulator_server" in Path(f"/proc/{child}/cmdline").read_bytes():
+            if module.encode() in Path(f"/proc/{child}/cmdline").read_bytes():
                 return int(child)
-    raise AssertionError("no emulator process under the stack")
+    raise AssertionError(f"no {module} process under the stack")
+
+
+def emulator_pid(stack: RunningStack) -> int:
+    return child_pid(stack, "local_runtime.emulator_server")
 
 
 def test_a_dead_embedded_aws_is_reported_at_once_and_stops_the_stack():
@@ -56,6 +60,20 @@ def test_a_dead_embedded_aws_is_reported_at_once_and_stops_the_stack():
         assert stack.output().count("died: killed by SIGKILL") == 1
         assert len(after.splitlines()) < 40, after
         assert "Traceback" not in after, after
+    finally:
+        stack.stop()
+
+
+def test_a_dead_api_process_is_reported_at_once_and_stops_the_stack():
+    stack = RunningStack()
+    try:
+        stack.wait_ready()
+        assert stack.post("/orders", ORDER).status_code == 201
+        os.kill(child_pid(stack, "local_runtime.api_server"), signal.SIGKILL)
+        assert eventually(lambda: re.search(r"the API's process \(pid \d+\) died: killed by SIGKILL", stack.output()))
+        # Everything stops (the embedded AWS saves as usual), with the API's exit code.
+        assert stack.process.wait(timeout=30) == 5
+        assert "Traceback" not in stack.output(), stack.output()
     finally:
         stack.stop()
 
