@@ -1,9 +1,9 @@
 """Event-flow benchmark: POST /orders -> last fan-out consumer's effect, on the local stack.
 
-Each run starts its own stack on free ports, sends orders at a fixed rate (concurrently, so a
-slow POST does not lower the rate), and prints human-readable figures, then one JSON object as
-its last line. AWS calls are counted at botocore in this process (API, runtime and handlers);
-polling calls are reported apart. Run: `.venv/bin/python bench/event_flow.py [--rate 10 --orders 100]`
+Each run starts its own stack on free ports in this process, sends orders at a fixed rate from
+bench/load.py (the clients, in a process of their own), and prints human-readable figures, then one
+JSON object as its last line. AWS calls are counted where they arrive, at the embedded AWS (API,
+runtime and handlers alike); polling calls are reported apart. The handlers log at WARNING (LOCAL_LOG_LEVEL). Run: `.venv/bin/python bench/event_flow.py [--rate 10 --orders 100]`
 or `--rate 30 --duration 60`; `make bench` runs both.
 """
 
@@ -13,48 +13,42 @@ import argparse
 import collections
 import json
 import logging
-import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import boto3
-import botocore.client
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-# The handlers' own log lines would bury the figures; their warnings and errors still show.
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-
 from chalice.app import SQSEventConfig
 
+from bench import load
 from local_runtime import topology
-from local_runtime.stack import LocalStack, Settings
+from local_runtime.settings import Settings
+from local_runtime.stack import LocalStack
 from tests.integration.stack import free_port
 
 POLLING = {"ReceiveMessage", "GetRecords", "GetShardIterator", "DescribeStream", "DescribeStreams"}
 READ_MODELS = "orders-platform-local-read-models"
-calls: collections.Counter = collections.Counter()
-_lock = threading.Lock()
-_original = botocore.client.BaseClient._make_api_call
+# The benchmark's own calls (reading effects back, the put_item floor) sign with this key, so the
+# embedded AWS's per-caller counts (GET /_local/calls) tell them from the system's.
+BENCH_ACCESS_KEY = "bench"
 
 
-def _counting(self, operation, params):
-    if not getattr(self, "uncounted", False):
-        with _lock:
-            calls[(self.meta.service_model.service_name, operation)] += 1
-    return _original(self, operation, params)
-
-
-def snapshot() -> collections.Counter:
-    with _lock:
-        return collections.Counter(calls)
+def snapshot(endpoint: str) -> collections.Counter:
+    """The system's AWS calls so far, by (service, operation), as the embedded AWS counted them."""
+    rows = requests.get(f"{endpoint}/_local/calls", timeout=10).json()["calls"]
+    counts: collections.Counter = collections.Counter()
+    for row in rows:
+        if row["accessKey"] != BENCH_ACCESS_KEY:
+            counts[(row["service"], row["operation"])] += row["count"]
+    return counts
 
 
 def epoch(stamp: str) -> float:
@@ -68,9 +62,8 @@ def percentile(values: list[float], q: int) -> float:
 
 
 def uncounted_client(service: str):
-    client = boto3.client(service)
-    client.uncounted = True  # the benchmark's own calls are not the system's
-    return client
+    """A client whose calls the figures leave out: the benchmark's own, not the system's."""
+    return boto3.client(service, aws_access_key_id=BENCH_ACCESS_KEY, aws_secret_access_key=BENCH_ACCESS_KEY)
 
 
 def batch_window_ms(app) -> int:
@@ -117,57 +110,51 @@ def put_item_p50_ms(dynamodb, samples: int = 50) -> float:
     return statistics.median(spent)
 
 
-def order_body(i: int, customer: str) -> dict:
-    return {
-        "customerId": customer,
-        "customerEmail": "b@example.com",
-        "items": [{"sku": f"S{i % 7}", "qty": 1, "unitPrice": "3.10"}],
-    }
+def send_orders(api: str, rate: float, orders: int) -> tuple[dict[str, tuple[str, float]], list[float], list[str]]:
+    """Run bench/load.py (the clients, in their own process); returns (sent, POST ms, errors)."""
+    command = [sys.executable, str(Path(__file__).with_name("load.py")), "--api", api]
+    senders = subprocess.run(
+        [*command, "--rate", str(rate), "--orders", str(orders)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sent: dict[str, tuple[str, float]] = {}
+    post_ms: list[float] = []
+    errors: list[str] = []
+    for line in map(json.loads, senders.stdout.splitlines()):
+        if "error" in line:
+            errors.append(line["error"])
+            continue
+        sent[line["orderId"]] = (line["customer"], line["sent"])
+        post_ms.append(line["ms"])
+    return sent, post_ms, errors
 
 
 def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) -> dict:
-    botocore.client.BaseClient._make_api_call = _counting
-    calls.clear()
     # Its own empty state folder: a benchmark neither reads nor overwrites the developer's data.
     state_dir = Path(tempfile.mkdtemp(prefix="bench-state-"))
-    stack = LocalStack(Settings(aws_port=free_port(), api_port=free_port(), state_dir=state_dir))
+    settings = Settings(aws_port=free_port(), api_port=free_port(), state_dir=state_dir, handler_log_level="WARNING")
+    stack = LocalStack(settings)
     stack.start()
     api = f"http://127.0.0.1:{stack.settings.api_port}"
+    aws = stack.aws.endpoint
     dynamodb = uncounted_client("dynamodb")
     session = requests.Session()
     try:
         time.sleep(2)  # pollers settle
-        idle_start, before = time.monotonic(), snapshot()
+        idle_start, before = time.monotonic(), snapshot(aws)
         time.sleep(idle_seconds)
-        idle_rate = sum((snapshot() - before).values()) / (time.monotonic() - idle_start)
+        idle_rate = sum((snapshot(aws) - before).values()) / (time.monotonic() - idle_start)
 
         # Warm every path once (first clients, STS) so a cold start does not skew p95.
-        warm = session.post(f"{api}/orders", json=order_body(0, "warm"), timeout=10).json()
+        warm = session.post(f"{api}/orders", json=load.order_body(0, "warm"), timeout=10).json()
         while not effect_times(dynamodb, {warm["orderId"]: ("warm", 0.0)}):
             time.sleep(0.1)
         floor = put_item_p50_ms(dynamodb)
 
-        sent: dict[str, tuple[str, float]] = {}
-        post_ms: list[float] = []
-        errors: list[str] = []
-
-        def post(i: int) -> None:
-            customer = f"bench-{i}"
-            t0 = time.time()
-            try:
-                response = requests.post(f"{api}/orders", json=order_body(i, customer), timeout=30)
-                response.raise_for_status()
-            except requests.RequestException as error:
-                errors.append(str(error))
-                return
-            post_ms.append((time.time() - t0) * 1000)
-            sent[response.json()["orderId"]] = (customer, t0)
-
-        start_counts, run_start = snapshot(), time.monotonic()
-        with ThreadPoolExecutor(max_workers=32) as pool:
-            for i in range(orders):
-                time.sleep(max(0.0, run_start + i / rate - time.monotonic()))
-                pool.submit(post, i)
+        start_counts, run_start = snapshot(aws), time.monotonic()
+        sent, post_ms, errors = send_orders(api, rate, orders)
         send_seconds = time.monotonic() - run_start
 
         latencies: dict[str, float] = {}
@@ -177,12 +164,11 @@ def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) ->
             for order_id, done in effect_times(dynamodb, pending).items():
                 latencies[order_id] = (done - pending.pop(order_id)[1]) * 1000
             time.sleep(0.25)
-        used = snapshot() - start_counts
+        used = snapshot(aws) - start_counts
         window = batch_window_ms(stack.app)
     finally:
         stack.stop()
         shutil.rmtree(state_dir, ignore_errors=True)
-        botocore.client.BaseClient._make_api_call = _original
 
     values = sorted(latencies.values())
     work = collections.Counter({k: v for k, v in used.items() if k[1] not in POLLING})
