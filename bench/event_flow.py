@@ -30,6 +30,7 @@ from chalice.app import SQSEventConfig
 
 from bench import load
 from local_runtime import topology
+from local_runtime.emulator_patches import CALLS_PATH
 from local_runtime.settings import Settings
 from local_runtime.stack import LocalStack
 from tests.integration.stack import free_port
@@ -43,7 +44,7 @@ BENCH_ACCESS_KEY = "bench"
 
 def snapshot(endpoint: str) -> collections.Counter:
     """The system's AWS calls so far, by (service, operation), as the embedded AWS counted them."""
-    rows = requests.get(f"{endpoint}/_local/calls", timeout=10).json()["calls"]
+    rows = requests.get(f"{endpoint}{CALLS_PATH}", timeout=10).json()["calls"]
     counts: collections.Counter = collections.Counter()
     for row in rows:
         if row["accessKey"] != BENCH_ACCESS_KEY:
@@ -172,6 +173,7 @@ def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) ->
 
     values = sorted(latencies.values())
     work = collections.Counter({k: v for k, v in used.items() if k[1] not in POLLING})
+    polls = collections.Counter({k: v for k, v in used.items() if k[1] in POLLING})
     per_order = sum(work.values()) / max(1, len(sent))
     result = {
         "rate": rate,
@@ -199,6 +201,9 @@ def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) ->
     print(f"idle polling: {idle_rate:.1f} AWS calls/s")
     print(f"AWS calls per order, excluding polling: {per_order:.1f}")
     for (service, operation), count in sorted(work.items(), key=lambda kv: -kv[1]):
+        print(f"  {service:<16} {operation:<26} {count / max(1, len(sent)):5.2f}/order")
+    print(f"polling calls per order under load: {sum(polls.values()) / max(1, len(sent)):.1f}")
+    for (service, operation), count in sorted(polls.items(), key=lambda kv: -kv[1]):
         print(f"  {service:<16} {operation:<26} {count / max(1, len(sent)):5.2f}/order")
     return result
 

@@ -8,6 +8,7 @@ queued for the GIL behind the delivery threads and handlers (POST /orders took 7
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -47,10 +48,11 @@ class ApiProcess:
             preexec_fn=die_with_parent,
         )
 
-    def serve(self, console_url: str) -> None:
-        """Tell the process where the console is; returns once the API listens."""
-        # One line on its stdin: the go-ahead, and the console's address.
-        self._process.stdin.write(f"{console_url}\n".encode())
+    def serve(self, console_url: str, dynamodb_endpoint: str) -> None:
+        """Tell the process where the console and DynamoDB are; returns once the API listens."""
+        # One line on its stdin: the go-ahead, with the addresses only known once the rest started.
+        go = {"console": console_url, "dynamodb": dynamodb_endpoint}
+        self._process.stdin.write(f"{json.dumps(go)}\n".encode())
         self._process.stdin.flush()
         self._wait_ready()
         threading.Thread(target=self._watch, name="api-watch", daemon=True).start()

@@ -180,15 +180,16 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     settings = Settings.from_env()
     app, config = load_app(settings.stage, settings.handler_log_level)
-    point_boto3_at(f"http://{settings.host}:{settings.aws_port}")
-    clients.reset()
     import_handler_modules()  # before the pooled threads import them side by side (see invoke.py)
-    # The stack's go-ahead once the tables exist: the console server's address, on one line.
-    console_url = sys.stdin.readline().strip()
-    if not console_url:  # the stack stopped (or died) before the API was needed
+    # The stack's go-ahead once the tables exist, on one line: where the console and DynamoDB are.
+    go = sys.stdin.readline()
+    if not go.strip():  # the stack stopped (or died) before the API was needed
         return 0
+    addresses = json.loads(go)
+    point_boto3_at(f"http://{settings.host}:{settings.aws_port}", addresses["dynamodb"])
+    clients.reset()
     mounts = (
-        (CONSOLE_PREFIX, ConsoleProxy(console_url).handle),
+        (CONSOLE_PREFIX, ConsoleProxy(addresses["console"]).handle),
         (api_docs.SPEC_PATH, api_docs.handle),
         (api_docs.DOCS_PATH, api_docs.handle),
     )

@@ -86,12 +86,13 @@ class LocalStack:
         imports.start()
         self.aws.start()
         # The stage config names 4566; the port actually in use wins.
-        point_boto3_at(self.aws.endpoint)
+        point_boto3_at(self.aws.endpoint, self.aws.dynamodb_endpoint)
         clients.reset()
         self.resources = provision.provision()
         log.info(
-            "embedded AWS on %s in %.0f ms (state: %s%s); tables: %s",
+            "embedded AWS on %s (DynamoDB's own process on %s) in %.0f ms (state: %s%s); tables: %s",
             self.aws.endpoint,
+            self.aws.dynamodb_endpoint,
             (time.perf_counter() - started) * 1000,
             s.state_dir,
             ", fresh" if s.fresh else "",
@@ -111,7 +112,7 @@ class LocalStack:
             self._lambda_endpoint.task_states.update(state_machines.create_all(self.invoker))
             self._console = ConsoleServer(Console(self.resources, self.workers), s.host)
             self._console.start()
-            self._api.serve(self._console.url)
+            self._api.serve(self._console.url, self.aws.dynamodb_endpoint)
             api = f"http://{s.host}:{s.api_port}"
             log.info("API on %s  (Swagger UI %s/docs, OpenAPI %s/openapi.json)", api, api, api)
             log.info("console on %s%s", api, CONSOLE_PREFIX)

@@ -10,6 +10,13 @@ import importlib
 INVOKE_PORT_VARIABLE = "LOCAL_INVOKE_PORT"
 # The emulator's exit status when its saved state cannot be read.
 UNREADABLE_STATE_EXIT = 4
+# The embedded AWS is two moto processes (emulator.EmbeddedAws): the main one, which forwards DynamoDB
+# calls to LOCAL_DYNAMODB_ENDPOINT, and the DynamoDB one. The role names each one's state file.
+PROCESS_ROLE_VARIABLE = "LOCAL_EMULATOR_ROLE"
+MAIN_ROLE, DYNAMODB_ROLE = "main", "dynamodb"
+DYNAMODB_ENDPOINT_VARIABLE = "LOCAL_DYNAMODB_ENDPOINT"
+# Where each process answers the calls it counted (call_counts.py).
+CALLS_PATH = "/_local/calls"
 
 # One module per concern; each has an `install()` that is safe to call once per process,
 # and may have a `stop()` the server calls as it stops (persistence saves there).
@@ -17,6 +24,7 @@ UNREADABLE_STATE_EXIT = 4
 PATCHES: tuple[str, ...] = (
     "server_path",
     "call_counts",
+    "dynamodb_forwarding",
     "service_costs",
     "eventbridge",
     "dynamodb_atomic_writes",

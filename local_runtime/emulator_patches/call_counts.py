@@ -17,7 +17,8 @@ from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-PATH = "/_local/calls"
+from local_runtime.emulator_patches import CALLS_PATH
+
 # SigV4: "Credential=<access key>/<date>/<region>/<service>/aws4_request"
 _CREDENTIAL = re.compile(r"Credential=([^/]*)/[^/]*/[^/]*/([^/]*)/")
 _counts: collections.Counter = collections.Counter()
@@ -49,7 +50,7 @@ def _operation(environ: dict) -> str:
 
 def _counting(call):
     def counted_call(self, environ, start_response):
-        if environ.get("PATH_INFO") == PATH:
+        if environ.get("PATH_INFO") == CALLS_PATH:
             with _lock:
                 rows = [{"accessKey": k, "service": s, "operation": o, "count": n} for (k, s, o), n in _counts.items()]
             body = json.dumps({"calls": rows}).encode()

@@ -20,10 +20,18 @@ from pathlib import Path
 
 from moto.core.base_backend import BackendDict, backend_lock
 
-from local_runtime.emulator_patches import UNREADABLE_STATE_EXIT
+from local_runtime.emulator_patches import (
+    DYNAMODB_ENDPOINT_VARIABLE,
+    DYNAMODB_ROLE,
+    PROCESS_ROLE_VARIABLE,
+    UNREADABLE_STATE_EXIT,
+)
 
 log = logging.getLogger("emulator")
 STATE_FILE = "emulator.pickle"
+DYNAMODB_STATE_FILE = "emulator-dynamodb.pickle"
+# The services the DynamoDB process keeps (moto.dynamodbstreams holds only cursors; see below).
+DYNAMODB_MODULES = ("moto.dynamodb.",)
 # Per-connection cursors, not data: every GetRecords adds a shard iterator, so keeping them
 # would grow the file without end; restarted readers ask for new ones from their positions.
 TRANSIENT_MODULES = ("moto.dynamodbstreams.",)
@@ -73,9 +81,10 @@ def _snapshot() -> bytes:
         return buffer.getvalue()
 
 
-def restore(data: bytes) -> int:
-    """Put a snapshot's backends into moto's live BackendDicts; returns how many services."""
+def restore(data: bytes, keep=lambda module: True) -> int:
+    """Put a snapshot's backends (those whose module ``keep`` accepts) into moto's live BackendDicts; returns how many services."""
     state = pickle.loads(data)  # our own file, written by snapshot() in this same layout
+    state = {name: accounts for name, accounts in state.items() if keep(name[0])}
     for (module, attribute), accounts in state.items():
         backends = getattr(importlib.import_module(module), attribute)
         for account, regions in accounts.items():
@@ -85,8 +94,33 @@ def restore(data: bytes) -> int:
 
 
 def state_path() -> Path | None:
+    """This process's state file: the DynamoDB process (see dynamodb_forwarding.py) keeps its own."""
     folder = os.environ.get("LOCAL_STATE_DIR")
-    return Path(folder) / STATE_FILE if folder else None
+    if not folder:
+        return None
+    if os.environ.get(PROCESS_ROLE_VARIABLE) == DYNAMODB_ROLE:
+        return Path(folder) / DYNAMODB_STATE_FILE
+    return Path(folder) / STATE_FILE
+
+
+def _is_dynamodb(module: str) -> bool:
+    return module.startswith(DYNAMODB_MODULES)
+
+
+def _restored_from(path: Path) -> tuple[Path, object] | None:
+    """Which file this process restores from, and which of its services it takes."""
+    if os.environ.get(PROCESS_ROLE_VARIABLE) == DYNAMODB_ROLE:
+        if path.exists():
+            return path, _is_dynamodb
+        # A state saved before DynamoDB had its own process: its tables are in the main file.
+        shared = path.with_name(STATE_FILE)
+        return (shared, _is_dynamodb) if shared.exists() else None
+    if not path.exists():
+        return None
+    # The main process's DynamoDB is never asked (its calls are forwarded): it restores none.
+    return path, (lambda module: not _is_dynamodb(module)) if os.environ.get(DYNAMODB_ENDPOINT_VARIABLE) else (
+        lambda _: True
+    )
 
 
 def save(path: Path, level: int = logging.INFO) -> None:
@@ -121,22 +155,27 @@ def install() -> None:
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
+    source = None
     if os.environ.get("LOCAL_FRESH", "") not in ("", "0"):
         path.unlink(missing_ok=True)
-    elif path.exists():
+    else:
+        source = _restored_from(path)
+    if source is not None:
         started = time.perf_counter()
         try:
-            services = restore(path.read_bytes())
+            services = restore(source[0].read_bytes(), keep=source[1])
         except Exception as error:  # a torn file, or one written by another moto version
             log.error(
                 "the saved state in %s cannot be read (%s: %s); start empty with `make dev FRESH=1` "
                 "(LOCAL_FRESH=1), or move the file away to keep it",
-                path,
+                source[0],
                 type(error).__name__,
                 error,
             )
             sys.exit(UNREADABLE_STATE_EXIT)
-        log.info("restored %d services from %s in %.0f ms", services, path, (time.perf_counter() - started) * 1000)
+        log.info("restored %d services from %s in %.0f ms", services, source[0], (time.perf_counter() - started) * 1000)
+        if source[0] != path:  # moved out of the shared file: saved in its own before the main one drops it
+            _save_quietly(path)
     every = float(os.environ.get("LOCAL_SAVE_SECONDS", "10"))
     if every > 0:
         threading.Thread(target=_save_periodically, args=(path, every), name="state-saver", daemon=True).start()

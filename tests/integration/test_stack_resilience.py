@@ -19,6 +19,8 @@ from tests.integration.stack import RunningStack, eventually
 
 pytestmark = pytest.mark.stack
 PREFIX = "orders-platform-local"
+# The last deliveries of an order: its consumers, its analytics count and its notification.
+SETTLED_SOURCES = ("sqs:order-processor", "sqs:user-notification", "rule:analytics/analytics")
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}[os.uname().machine]  # tgkill(2): signal one thread
 ORDER = {
     "customerId": "c-res",
@@ -27,30 +29,49 @@ ORDER = {
 }
 
 
-def child_pid(stack: RunningStack, module: str) -> int:
-    """The stack's child process running ``module`` (local_runtime.emulator_server, local_runtime.api_server)."""
+def child_pid(stack: RunningStack, *words: str) -> int:
+    """The stack's child process whose command line has each of ``words``."""
     for task in Path(f"/proc/{stack.process.pid}/task").iterdir():
         for child in (task / "children").read_text().split():
-            if module.encode() in Path(f"/proc/{child}/cmdline").read_bytes():
+            arguments = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if all(word.encode() in arguments for word in words):
                 return int(child)
-    raise AssertionError(f"no {module} process under the stack")
+    raise AssertionError(f"no process {words} under the stack")
 
 
 def emulator_pid(stack: RunningStack) -> int:
-    return child_pid(stack, "local_runtime.emulator_server")
+    """The embedded AWS's main process (the one on the AWS port; DynamoDB's has its own)."""
+    return child_pid(stack, "local_runtime.emulator_server", str(stack.aws_port))
 
 
-def test_a_dead_embedded_aws_is_reported_at_once_and_stops_the_stack():
+def dynamodb_pid(stack: RunningStack) -> int:
+    """The embedded AWS's DynamoDB process: the other emulator_server child."""
+    main = emulator_pid(stack)
+    for task in Path(f"/proc/{stack.process.pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            if int(child) != main and b"local_runtime.emulator_server" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return int(child)
+    raise AssertionError("no DynamoDB emulator process under the stack")
+
+
+@pytest.mark.parametrize(("find", "name"), [(emulator_pid, "moto"), (dynamodb_pid, "moto, DynamoDB")])
+def test_a_dead_embedded_aws_process_is_reported_at_once_and_stops_the_stack(find, name):
     stack = RunningStack()
     try:
         stack.wait_ready()
-        assert stack.post("/orders", ORDER).status_code == 201
-        time.sleep(1)  # let the deliveries of that order settle
-        pid = emulator_pid(stack)
+        order_id = stack.post("/orders", ORDER).json()["orderId"]
+
+        def settled() -> bool:  # every delivery of that order done: none is in flight when the process dies
+            lines = [line for line in stack.output().splitlines() if order_id in line and " -> " in line]
+            return all(any(f"{source} " in line for line in lines) for source in SETTLED_SOURCES)
+
+        eventually(settled)
+        time.sleep(0.5)
+        pid = find(stack)
         os.kill(pid, signal.SIGKILL)
         killed = time.monotonic()
         line = eventually(
-            lambda: re.search(r"embedded AWS \(moto, pid \d+\) died: killed by SIGKILL", stack.output()), timeout=5
+            lambda: re.search(rf"embedded AWS \({name}, pid {pid}\) died: killed by SIGKILL", stack.output()), timeout=5
         )
         assert time.monotonic() - killed < 2, "the death was noticed late"
         assert line.group(0).count("died") == 1
