@@ -17,6 +17,7 @@ UNREADABLE_STATE_EXIT = 4
 PATCHES: tuple[str, ...] = (
     "server_path",
     "service_costs",
+    "sns_signing",
     "eventbridge",
     "dynamodb_atomic_writes",
     "dynamodb_transactions",

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 
 import boto3
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import create_backend_app
+from moto.sns import models as sns_models
+from moto.sns.models import sns_backends
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 
-from local_runtime.emulator_patches import server_path, service_costs
+from local_runtime.emulator_patches import server_path, service_costs, sns_signing
 
 MOTO_ATTRIBUTES = Queue.attributes.fget
 MOTO_RETENTION_CHECK = SQSBackend.is_message_valid_based_on_retention_period
+MOTO_POST_DATA = sns_models.Subscription.get_post_data
 
 
 def backend_queue(name: str) -> Queue:
@@ -67,3 +75,52 @@ def test_the_cached_backend_lookup_answers_as_moto_s():
     for host in hosts * 2:  # the second round comes from the cache
         assert cached(dispatcher, host) == moto_lookup(dispatcher, host)
     assert cached(dispatcher, "sqs.us-east-1.amazonaws.com") == "sqs"
+
+
+def signed_text(post: dict) -> bytes:
+    """What SNS signs for a Notification (moto's and AWS's order of fields)."""
+    fields = ("Message", "MessageId", "Timestamp", "TopicArn", "Type")
+    return "".join(f"{name}\n{post[name]}\n" for name in fields).encode()
+
+
+def verify(post: dict) -> x509.Certificate:
+    """The check a subscriber makes: the certificate at SigningCertURL verifies the Signature."""
+    pem = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]._message_public_keys[post["SigningCertURL"].rsplit("/", 1)[1]]
+    certificate = x509.load_pem_x509_certificate(pem)
+    certificate.public_key().verify(
+        base64.b64decode(post["Signature"]), signed_text(post), padding.PKCS1v15(), hashes.SHA256()
+    )
+    return certificate
+
+
+def test_notifications_signed_by_one_certificate_carry_moto_s_fields_and_verify(aws, monkeypatch):
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="signed")["TopicArn"]
+    queue = sqs.create_queue(QueueName="signed")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    subscription = next(iter(backend.subscriptions.values()))
+    attributes = {"kind": {"Type": "String", "Value": "k"}}
+
+    theirs = MOTO_POST_DATA(subscription, "hello", "id-1", "subject", message_attributes=attributes)
+    ours = sns_signing._get_post_data(subscription, "hello", "id-1", "subject", message_attributes=attributes)
+    volatile = ("Timestamp", "Signature", "SigningCertURL")  # moto's differ from one notification to the next too
+    assert list(ours) == list(theirs)
+    assert {k: v for k, v in ours.items() if k not in volatile} == {
+        k: v for k, v in theirs.items() if k not in volatile
+    }
+    assert verify(ours).subject == verify(theirs).subject
+    assert verify(ours).issuer == verify(theirs).issuer
+
+    monkeypatch.setattr(sns_models.Subscription, "get_post_data", sns_signing._get_post_data)
+    certificates = len(backend._message_public_keys)
+    for i in range(3):
+        sns.publish(TopicArn=topic, Message=f"m{i}")
+    delivered = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]]
+    assert sorted(post["Message"] for post in delivered) == ["m0", "m1", "m2"]
+    assert len({post["SigningCertURL"] for post in delivered}) == 1
+    assert len({post["Signature"] for post in delivered}) == 3  # each signs its own fields
+    for post in delivered:
+        verify(post)
+    assert len(backend._message_public_keys) <= certificates + 1  # not one per message
