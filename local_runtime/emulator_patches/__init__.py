@@ -18,6 +18,7 @@ PATCHES: tuple[str, ...] = (
     "server_path",
     "service_costs",
     "sns_signing",
+    "request_costs",
     "eventbridge",
     "dynamodb_atomic_writes",
     "dynamodb_transactions",

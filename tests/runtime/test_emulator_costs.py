@@ -11,18 +11,27 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core import DEFAULT_ACCOUNT_ID, serialize
+from moto.core.base_backend import BackendDict
+from moto.core.responses import ActionResult
+from moto.core.utils import method_names_from_class
+from moto.dynamodb.responses import DynamoHandler
+from moto.events.responses import EventsHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import create_backend_app
 from moto.sns import models as sns_models
 from moto.sns.models import sns_backends
+from moto.sns.responses import SNSResponse
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
+from moto.sqs.responses import SQSResponse
 
-from local_runtime.emulator_patches import server_path, service_costs, sns_signing
+from local_runtime.emulator_patches import request_costs, server_path, service_costs, sns_signing
 
 MOTO_ATTRIBUTES = Queue.attributes.fget
 MOTO_RETENTION_CHECK = SQSBackend.is_message_valid_based_on_retention_period
 MOTO_POST_DATA = sns_models.Subscription.get_post_data
+MOTO_POSSIBLE_KEYS = serialize.XFormedAttributePicker.get_possible_keys
+MOTO_EXECUTE_RESULT = ActionResult.execute_result
 
 
 def backend_queue(name: str) -> Queue:
@@ -124,3 +133,80 @@ def test_notifications_signed_by_one_certificate_carry_moto_s_fields_and_verify(
     for post in delivered:
         verify(post)
     assert len(backend._message_public_keys) <= certificates + 1  # not one per message
+
+
+def exercise_the_stacks_services(aws) -> None:
+    """The calls the stack makes, with results of every shape: lists, maps, nested structures."""
+    dynamodb, sqs, sns = boto3.client("dynamodb"), boto3.client("sqs"), boto3.client("sns")
+    orders = aws.tables["orders"]
+    dynamodb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": orders, "Item": {"orderId": {"S": "o-1"}, "n": {"N": "1"}}}}]
+    )
+    dynamodb.put_item(TableName=orders, Item={"orderId": {"S": "o-2"}, "m": {"M": {"l": {"L": [{"S": "x"}]}}}})
+    dynamodb.get_item(TableName=orders, Key={"orderId": {"S": "o-2"}})
+    dynamodb.batch_get_item(RequestItems={orders: {"Keys": [{"orderId": {"S": "o-1"}}, {"orderId": {"S": "o-2"}}]}})
+    for table in aws.tables.values():
+        dynamodb.describe_table(TableName=table)
+    dynamodb.list_tables()
+    queue = aws.queue_urls["events-dlq"]
+    sqs.send_message(
+        QueueUrl=queue, MessageBody="m", MessageAttributes={"a": {"DataType": "String", "StringValue": "v"}}
+    )
+    sqs.send_message_batch(QueueUrl=queue, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(3)])
+    received = sqs.receive_message(
+        QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"]
+    )
+    sqs.delete_message_batch(
+        QueueUrl=queue,
+        Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(received["Messages"])],
+    )
+    for url in aws.queue_urls.values():
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+    sqs.list_queues()
+    for topic in aws.topic_arns.values():
+        sns.publish(TopicArn=topic, Message="{}", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
+        sns.get_topic_attributes(TopicArn=topic)
+        sns.list_subscriptions_by_topic(TopicArn=topic)
+    sns.list_topics()
+
+
+def test_responses_serialized_with_cached_keys_are_moto_s(aws, monkeypatch):
+    """Each answer is serialized twice, by moto's key lookup and by the cached one; the bodies must agree."""
+    answers = []
+
+    def both(self, context):
+        monkeypatch.setattr(serialize.XFormedAttributePicker, "get_possible_keys", MOTO_POSSIBLE_KEYS)
+        theirs = MOTO_EXECUTE_RESULT(self, context)
+        monkeypatch.setattr(serialize.XFormedAttributePicker, "get_possible_keys", request_costs.possible_keys)
+        ours = MOTO_EXECUTE_RESULT(self, context)
+        answers.append(((ours[0], dict(ours[1]), ours[2]), theirs))  # the caller adds headers to ours
+        return ours
+
+    monkeypatch.setattr(ActionResult, "execute_result", both)
+    request_costs._possible_keys.clear()
+    exercise_the_stacks_services(aws)
+    exercise_the_stacks_services(aws)  # the second time, from the cache
+    assert len(answers) > 40
+    for ours, theirs in answers:
+        assert ours == theirs
+    lookups = []
+    monkeypatch.setattr(request_costs, "_moto_possible_keys", lambda *a: lookups.append(a) or MOTO_POSSIBLE_KEYS(*a))
+    exercise_the_stacks_services(aws)
+    assert lookups == []  # a third time asks moto nothing
+
+
+def test_the_cached_method_names_are_moto_s():
+    for handler in (DynamoHandler, SQSResponse, SNSResponse, EventsHandler):
+        assert request_costs._method_names(handler) == set(method_names_from_class(handler))
+    assert request_costs._method_names(DynamoHandler) is request_costs._method_names(DynamoHandler)
+
+
+def test_a_backend_lookup_without_the_lock_registers_as_moto_s_does(aws):
+    lookup = request_costs._backends_of(BackendDict.__getitem__)
+    account = sqs_backends[DEFAULT_ACCOUNT_ID]
+    assert lookup(sqs_backends, DEFAULT_ACCOUNT_ID) is account
+    BackendDict.reset()  # what mock_aws does between tests: every registration goes with the accounts
+    assert sqs_backends not in BackendDict._instances
+    fresh = lookup(sqs_backends, "111111111111")  # a new account takes moto's own path
+    assert sqs_backends in BackendDict._instances
+    assert lookup(sqs_backends, "111111111111") is fresh is sqs_backends["111111111111"]
