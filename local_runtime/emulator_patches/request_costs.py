@@ -8,6 +8,9 @@ answer every time:
 - the serializer's `get_possible_keys`: for every member of every response it builds six alias
   providers to find where the member lives on the result object. The answer depends on the
   object's class, the member's name and its shape (and the structure that shape sits in).
+  Around it, `get_value` built a context object and joined the key path per member (read only by
+  response transformers), and tried each possible key on a dict by catching KeyError: a DynamoDB
+  attribute value has ten members, so a returned item raised some twenty exceptions per attribute.
 - `BackendDict.__getitem__`: every look-up of an account's backends takes moto's global backend
   lock and scans the list of in-use services; once an account exists both are no-ops (moto
   registers the service when it adds the account, and its reset clears both together).
@@ -23,12 +26,14 @@ import functools
 from flask import debughelpers
 from moto.core import responses as core_responses
 from moto.core import serialize
+from moto.core import utils as core_utils
 from moto.core.base_backend import BackendDict
-from moto.core.utils import method_names_from_class
+from moto.core.utils import MISSING, method_names_from_class
 
 # Error responses build shapes per request; past this many entries the cache starts again.
 MAX_CACHED_KEYS = 50_000
 _moto_possible_keys = serialize.XFormedAttributePicker.get_possible_keys
+_moto_get_value = serialize.ResponseSerializer.get_value
 _possible_keys: dict[tuple, tuple[str, ...]] = {}
 
 
@@ -53,6 +58,41 @@ def possible_keys(self, context) -> tuple[str, ...]:
         return keys
 
 
+def get_value(self, value, key: str, shape):
+    """moto's `ResponseSerializer.get_value` with its default picker, without the per-member overheads."""
+    picker = self._value_picker
+    if (
+        type(picker) is not serialize.XFormedAttributePicker
+        or picker.response_transformers  # they match on the key path: moto's own way
+        or picker.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS
+    ):
+        return _moto_get_value(self, value, key, shape)
+    keys = _possible_keys.get((type(value), key, shape, getattr(shape, "parent", None)))
+    if keys is None:
+        context = serialize.AttributePickerContext(
+            obj=value,
+            key=key,
+            shape=shape,
+            operation_model=self.operation_model,
+            service_model=self.operation_model.service_model,
+            key_path=".".join(self.path),
+        )
+        keys = possible_keys(picker, context)
+    if type(value) is dict:  # exactly dict: no __missing__, and a dotted key is a path (moto's get_value)
+        for possible in keys:
+            found = (
+                value.get(possible, MISSING) if "." not in possible else core_utils.get_value(value, possible, MISSING)
+            )
+            if found is not MISSING:
+                return found
+        return None
+    for possible in keys:
+        found = core_utils.get_value(value, possible, MISSING)
+        if found is not MISSING:
+            return found
+    return None
+
+
 def _backends_of(moto_getitem):
     @functools.wraps(moto_getitem)
     def backends_of(self, account_id):
@@ -72,5 +112,6 @@ def install() -> None:
     # responses.py imported the function by name; call_action only tests membership.
     core_responses.method_names_from_class = _method_names
     serialize.XFormedAttributePicker.get_possible_keys = possible_keys
+    serialize.ResponseSerializer.get_value = get_value
     BackendDict.__getitem__ = _backends_of(BackendDict.__getitem__)
     debughelpers.attach_enctype_error_multidict = _no_enctype_helper
