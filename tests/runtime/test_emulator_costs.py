@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 
 import boto3
@@ -24,6 +25,7 @@ from moto.sns.models import sns_backends
 from moto.sns.responses import SNSResponse
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 from moto.sqs.responses import SQSResponse
+from werkzeug import serving
 
 from local_runtime.emulator_patches import request_costs, server_path, service_costs, sns_signing
 
@@ -213,3 +215,18 @@ def test_a_backend_lookup_without_the_lock_registers_as_moto_s_does(aws):
     fresh = lookup(sqs_backends, "111111111111")  # a new account takes moto's own path
     assert sqs_backends in BackendDict._instances
     assert lookup(sqs_backends, "111111111111") is fresh is sqs_backends["111111111111"]
+
+
+def test_the_access_line_is_formatted_only_when_werkzeug_would_log_it(monkeypatch, caplog):
+    handler = server_path.KeepAliveRequestHandler.__new__(server_path.KeepAliveRequestHandler)
+    handler.command, handler.path, handler.request_version = "POST", "/a%20b", "HTTP/1.1"
+    handler.client_address = ("127.0.0.1", 5000)
+    formatted = []
+    monkeypatch.setattr(serving, "uri_to_iri", lambda path: formatted.append(path) or path)
+    with caplog.at_level(logging.ERROR, logger="werkzeug"):  # what emulator_server sets
+        handler.log_request(200, 10)
+    assert formatted == []
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        handler.log_request(200, 10)
+    assert formatted == ["/a%20b"]
+    assert '"POST /a%20b HTTP/1.1" 200 10' in caplog.text
