@@ -63,12 +63,13 @@ class ForkedSaves:
                 with contextlib.ExitStack() as held:
                     for lock in locks:
                         held.enter_context(lock)
+                    locked = time.perf_counter()
                     parent = os.getpid()
                     child = os.fork()
                     if child == 0:  # the copy: never returns
                         _write_and_exit(path, produce, parent, write_end)
+                paused_ms = (time.perf_counter() - locked) * 1000
                 self._child = child
-            paused_ms = (time.perf_counter() - started) * 1000
             os.close(write_end)
             write_end = -1
             report = _read_report(read_end, timeout)

@@ -137,6 +137,9 @@ def _save_periodically(path: Path, every: float) -> None:
             except OSError as error:  # fork refused (memory, process limit): the slower way still saves
                 log.warning("cannot fork to save the embedded AWS's state (%s); saving in-process from now on", error)
                 forked = False
+            except Exception:  # the saver must outlive one bad save; the previous file stays
+                log.exception("could not save the embedded AWS's state to %s", path)
+                continue
             else:
                 if outcome is None:  # stopping: stop() saves
                     return
