@@ -31,6 +31,7 @@ from local_runtime.emulator_patches import request_costs, server_path, service_c
 
 MOTO_ATTRIBUTES = Queue.attributes.fget
 MOTO_RETENTION_CHECK = SQSBackend.is_message_valid_based_on_retention_period
+MOTO_SEND_MESSAGE = SQSBackend.send_message
 MOTO_POST_DATA = sns_models.Subscription.get_post_data
 MOTO_POSSIBLE_KEYS = serialize.XFormedAttributePicker.get_possible_keys
 MOTO_EXECUTE_RESULT = ActionResult.execute_result
@@ -230,3 +231,50 @@ def test_the_access_line_is_formatted_only_when_werkzeug_would_log_it(monkeypatc
         handler.log_request(200, 10)
     assert formatted == ["/a%20b"]
     assert '"POST /a%20b HTTP/1.1" 200 10' in caplog.text
+
+
+def sent_fields(message) -> dict:
+    """What a sent message holds, less what differs between any two sends (id, clock, random digits)."""
+    volatile = {"id", "sent_timestamp", "visible_at", "delayed_until", "sequence_number"}
+    fields = {k: v for k, v in vars(message).items() if k not in volatile}
+    return {
+        **fields,
+        "delayed": message.delayed_until > message.sent_timestamp,
+        "numbered": bool(message.sequence_number),
+    }
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        {"message_body": "plain"},
+        {"message_body": "attrs", "message_attributes": {"a": {"data_type": "String", "string_value": "v"}}},
+        {"message_body": "delayed", "delay_seconds": 5},
+        {"message_body": "now", "delay_seconds": 0},
+        {"message_body": "grouped", "group_id": "g", "deduplication_id": "d", "system_attributes": {"x": 1}},
+        {"message_body": "too late", "delay_seconds": 901},
+        {"message_body": "x" * 300_000},
+    ],
+    ids=["plain", "attributes", "delayed", "not-delayed", "group-and-dedup", "delay-too-long", "too-big"],
+)
+@pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
+def test_send_message_answers_as_moto_s(aws, call, fifo):
+    sqs = boto3.client("sqs")
+    backend = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    # The standard queue delays by default: a message without DelaySeconds takes the queue's.
+    suffix, attributes = (
+        (".fifo", {"FifoQueue": "true", "ContentBasedDeduplication": "true"}) if fifo else ("", {"DelaySeconds": "3"})
+    )
+    for name in ("theirs", "ours"):
+        sqs.create_queue(QueueName=name + suffix, Attributes=attributes)
+    if fifo:
+        call = {"group_id": "g", **call}
+    outcomes = []
+    for name, send in (("theirs", MOTO_SEND_MESSAGE), ("ours", service_costs._send_message)):
+        try:
+            outcomes.append(sent_fields(send(backend, name + suffix, **call)))
+        except Exception as error:  # the same refusal, worded the same
+            outcomes.append((type(error), str(error)))
+    assert outcomes[0] == outcomes[1]
+    queued = [[sent_fields(m) for m in backend_queue(n + suffix)._messages] for n in ("theirs", "ours")]
+    assert queued[0] == queued[1]
