@@ -1,9 +1,10 @@
 """Embedded-AWS benchmark: moto (as the local stack runs it) against MiniStack, interleaved in one run.
 
 Each emulator runs as its own process on a free port; the same boto3 calls go to each in turn,
-round after round, so machine noise lands on both alike. Prints a table of medians and, as its
-last line, one JSON object. MiniStack pins botocore exactly, so it lives in its own virtualenv:
-`--ministack PATH` (default `.venv-rehearse/bin/ministack`, which `make rehearse` builds).
+round after round, so machine noise lands on both alike. Prints a table of medians, each
+emulator's CPU per round (one call of each operation) and, as its last line, one JSON object.
+MiniStack pins botocore exactly, so it lives in its own virtualenv: `--ministack PATH`
+(default `.venv-rehearse/bin/ministack`, which `make rehearse` builds).
 Run: `.venv/bin/python bench/emulators.py [--rounds 30]`.
 """
 
@@ -69,6 +70,11 @@ class Emulator:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the emulator and its reaped children (moto's forked saves) so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -180,10 +186,12 @@ def main() -> int:
             for setup in setups.values():
                 for op in OPERATIONS:
                     getattr(setup, op)()
+        cpu_before = {e.name: e.cpu_seconds() for e in emulators}
         for _ in range(args.rounds):
             for op in OPERATIONS:
                 for name, setup in setups.items():
                     samples.setdefault((name, op), []).append(getattr(setup, op)())
+        cpu_per_round = {e.name: (e.cpu_seconds() - cpu_before[e.name]) * 1000 / args.rounds for e in emulators}
         throughput = {name: threaded_put_items(setup) for name, setup in setups.items()}
     finally:
         for e in emulators:
@@ -198,8 +206,10 @@ def main() -> int:
         result.update({f"{n}_{op}_ms": round(medians[n], 1) for n in names})
     print(f"{'put_item, 4 threads (/s)':<28}" + "".join(f"{throughput[n]:>12.0f}" for n in names))
     print(f"{'idle RSS (MB)':<28}" + "".join(f"{idle_rss[n]:>12.0f}" for n in names))
+    print(f"{'CPU per round (ms)':<28}" + "".join(f"{cpu_per_round[n]:>12.1f}" for n in names))
     result.update({f"{n}_put_item_4_threads_per_s": round(throughput[n]) for n in names})
     result.update({f"{n}_idle_rss_mb": round(idle_rss[n]) for n in names})
+    result.update({f"{n}_cpu_ms_per_round": round(cpu_per_round[n], 1) for n in names})
     print(json.dumps(result), flush=True)
     return 0
 

@@ -26,6 +26,8 @@ PATCHES: tuple[str, ...] = (
     "call_counts",
     "dynamodb_forwarding",
     "service_costs",
+    "sns_signing",
+    "request_costs",
     "eventbridge",
     "dynamodb_atomic_writes",
     "dynamodb_transactions",

@@ -4,10 +4,13 @@ Restored at startup unless LOCAL_FRESH is set; saved on a graceful stop (SIGTERM
 stack, see stop()) and every LOCAL_SAVE_SECONDS (default 10), so a SIGKILL loses
 at most the last interval. The file is written aside and renamed: a crash mid-save leaves
 the previous one whole. moto has no persistence of its own (its snapshot API is a reset).
+The periodic saves are written by a forked copy of the process (forked_save.py), so requests
+wait only for the fork, not for the pickling; the graceful stop's save runs in-process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import logging
@@ -26,6 +29,8 @@ from local_runtime.emulator_patches import (
     PROCESS_ROLE_VARIABLE,
     UNREADABLE_STATE_EXIT,
 )
+from local_runtime.emulator_patches.forked_save import SUPPORTED as FORK_SUPPORTED
+from local_runtime.emulator_patches.forked_save import ForkedSaves
 
 log = logging.getLogger("emulator")
 STATE_FILE = "emulator.pickle"
@@ -38,6 +43,7 @@ TRANSIENT_MODULES = ("moto.dynamodbstreams.",)
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 # Writes the saver must not interleave with; dynamodb_atomic_writes shares it when installed.
 write_lock = threading.RLock()
+_forked_saves = ForkedSaves()
 
 
 class _Pickler(pickle.Pickler):
@@ -68,17 +74,28 @@ def snapshot(attempts: int = 20) -> bytes:
     return _snapshot()
 
 
-def _snapshot() -> bytes:
+def _consistency_locks() -> tuple:
     # write_lock first: a DynamoDB write holds it and may then take backend_lock (same order, no deadlock).
-    with write_lock, backend_lock:
-        state = {}
-        for backends in list(BackendDict._instances):
-            name = _name_of(backends)
-            if name is not None and not name[0].startswith(TRANSIENT_MODULES):
-                state[name] = {account: dict(regions) for account, regions in backends.items()}
-        buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
-        return buffer.getvalue()
+    return (write_lock, backend_lock)
+
+
+def _snapshot() -> bytes:
+    with contextlib.ExitStack() as held:
+        for lock in _consistency_locks():
+            held.enter_context(lock)
+        return _pickled_backends()
+
+
+def _pickled_backends() -> bytes:
+    """The pickle itself; the caller holds the locks (or is a forked copy taken under them)."""
+    state = {}
+    for backends in list(BackendDict._instances):
+        name = _name_of(backends)
+        if name is not None and not name[0].startswith(TRANSIENT_MODULES):
+            state[name] = {account: dict(regions) for account, regions in backends.items()}
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    return buffer.getvalue()
 
 
 def restore(data: bytes, keep=lambda module: True) -> int:
@@ -145,9 +162,39 @@ def _save_quietly(path: Path, level: int = logging.INFO) -> None:
 
 def _save_periodically(path: Path, every: float) -> None:
     # Every interval, not "when changed": the stack's own polls change state (receive counts) anyway.
+    forked = FORK_SUPPORTED
     while True:
         time.sleep(every)
+        if forked:
+            try:
+                outcome = _forked_saves.save(path, _pickled_backends, _consistency_locks())
+            except OSError as error:  # fork refused (memory, process limit): the slower way still saves
+                log.warning("cannot fork to save the embedded AWS's state (%s); saving in-process from now on", error)
+                forked = False
+            except Exception:  # the saver must outlive one bad save; the previous file stays
+                log.exception("could not save the embedded AWS's state to %s", path)
+                continue
+            else:
+                if outcome is None:  # stopping: stop() saves
+                    return
+                _log_forked(path, outcome)
+                continue
         _save_quietly(path, logging.DEBUG)  # a line every interval would bury the trace
+
+
+def _log_forked(path: Path, outcome) -> None:
+    if outcome.written:
+        log.debug(
+            "saved %d KiB to %s in %.0f ms in a forked copy (requests paused %.1f ms for the fork)",
+            outcome.size // 1024,
+            path,
+            outcome.seconds * 1000,
+            outcome.paused_ms,
+        )
+    else:
+        log.warning(
+            "could not save the embedded AWS's state to %s this time (%s); the previous save stays", path, outcome.error
+        )
 
 
 def install() -> None:
@@ -185,4 +232,5 @@ def stop() -> None:
     """The graceful stop's save (SIGTERM from the stack); emulator_server calls it."""
     path = state_path()
     if path is not None:
+        _forked_saves.close()  # a copy still pickling is older than what this save writes
         _save_quietly(path)

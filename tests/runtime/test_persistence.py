@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, datetime
 
 import boto3
@@ -10,7 +12,9 @@ from moto.core.base_backend import BackendDict
 
 from local_runtime import positions
 from local_runtime.emulator_patches import persistence
+from local_runtime.emulator_patches.forked_save import ForkedSaves
 from local_runtime.schedules import Schedule
+from tests.integration.stack import eventually
 
 
 def test_a_snapshot_restores_tables_queued_messages_and_the_archive(aws):
@@ -83,3 +87,67 @@ def test_stream_cursors_are_not_saved_so_the_state_does_not_grow_with_polling(aw
     poll(500)  # what a few minutes of an idle stack's readers ask for
     assert len(streams.shard_iterators) == 501
     assert len(persistence.snapshot()) == before
+
+
+def test_a_forked_save_holds_no_lock_while_it_pickles_and_keeps_the_state_of_the_fork(aws, tmp_path):
+    dynamodb = boto3.client("dynamodb")
+    orders = aws.tables["orders"]
+    dynamodb.put_item(TableName=orders, Item={"orderId": {"S": "before"}})
+    path, saves, outcome = tmp_path / persistence.STATE_FILE, ForkedSaves(), {}
+
+    def slow_pickle() -> bytes:  # runs in the child: the copy takes its time, the parent must not notice
+        time.sleep(1.0)
+        return persistence._pickled_backends()
+
+    saver = threading.Thread(
+        target=lambda: outcome.update(result=saves.save(path, slow_pickle, persistence._consistency_locks()))
+    )
+    saver.start()
+    eventually(lambda: saves._child is not None, timeout=5)
+    started = time.perf_counter()
+    assert persistence.write_lock.acquire(timeout=0.2)  # DynamoDB's writes would wait on this
+    persistence.write_lock.release()
+    dynamodb.put_item(TableName=orders, Item={"orderId": {"S": "during"}})  # takes moto's backend_lock
+    during = time.perf_counter() - started
+    saver.join(timeout=30)
+
+    result = outcome["result"]
+    assert result.written, result.error
+    assert result.seconds >= 1.0 > 5 * during, (result, during)
+    assert result.paused_ms < 500
+    assert result.size == path.stat().st_size
+    BackendDict.reset()
+    persistence.restore(path.read_bytes())
+    assert "Item" in dynamodb.get_item(TableName=orders, Key={"orderId": {"S": "before"}})
+    assert "Item" not in dynamodb.get_item(TableName=orders, Key={"orderId": {"S": "during"}})  # after the fork
+
+
+def test_a_forked_save_that_fails_or_hangs_leaves_the_previous_file(tmp_path):
+    path = tmp_path / persistence.STATE_FILE
+    path.write_bytes(b"previous")
+    saves = ForkedSaves()
+
+    def broken() -> bytes:
+        raise TypeError("cannot pickle 'socket' object")
+
+    failed = saves.save(path, broken, ())
+    assert not failed.written
+    assert failed.error == "TypeError: cannot pickle 'socket' object"
+    hung = saves.save(path, lambda: time.sleep(60) or b"never", (), timeout=0.5)
+    assert not hung.written
+    assert "killed" in hung.error
+    assert path.read_bytes() == b"previous"
+
+
+def test_closing_kills_a_save_in_progress_and_refuses_new_ones(tmp_path):
+    path, saves, outcome = tmp_path / persistence.STATE_FILE, ForkedSaves(), {}
+    saver = threading.Thread(target=lambda: outcome.update(result=saves.save(path, lambda: time.sleep(60) or b"x", ())))
+    saver.start()
+    eventually(lambda: saves._child is not None, timeout=5)
+    started = time.monotonic()
+    saves.close()
+    assert time.monotonic() - started < 5
+    saver.join(timeout=5)
+    assert not outcome["result"].written
+    assert not path.exists()
+    assert saves.save(path, lambda: b"x", ()) is None
