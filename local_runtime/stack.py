@@ -1,7 +1,7 @@
 """The local stack: embedded AWS, provisioned resources, deliveries and the API, started and stopped together.
 
-Three processes: the embedded AWS (emulator.py), this one (provisioning, deliveries, handlers, the
-console), and the API (api_process.py).
+Four processes: the embedded AWS's two (emulator.py: moto, and moto for DynamoDB), this one
+(provisioning, deliveries, handlers, the console), and the API's (api_process.py).
 """
 
 from __future__ import annotations

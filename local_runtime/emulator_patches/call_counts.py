@@ -16,6 +16,7 @@ import threading
 from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from werkzeug.wsgi import get_input_stream
 
 from local_runtime.emulator_patches import CALLS_PATH
 
@@ -32,13 +33,7 @@ def _operation(environ: dict) -> str:
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         # Query protocols (SNS, STS): the action is a form field. moto reads the whole body anyway;
         # it is read here first and handed on unchanged.
-        stream = environ["wsgi.input"]
-        # A chunked body has no length; werkzeug then lets it be read to its end.
-        body = (
-            stream.read()
-            if environ.get("wsgi.input_terminated")
-            else stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-        )
+        body = get_input_stream(environ).read()  # to its Content-Length, or a chunked body's end
         environ["wsgi.input"] = io.BytesIO(body)
         action = parse_qs(body.decode("utf-8", "replace")).get("Action")
         if action:

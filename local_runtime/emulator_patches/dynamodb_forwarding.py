@@ -17,6 +17,7 @@ import threading
 from urllib.parse import urlsplit
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from werkzeug.wsgi import get_input_stream
 
 from local_runtime.emulator_patches import CALLS_PATH, DYNAMODB_ENDPOINT_VARIABLE
 
@@ -45,10 +46,7 @@ def _headers(environ: dict) -> dict[str, str]:
 
 
 def _forward(address: tuple[str, int], environ: dict) -> tuple[int, str, list[tuple[str, str]], bytes]:
-    stream = environ["wsgi.input"]
-    body = (
-        stream.read() if environ.get("wsgi.input_terminated") else stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-    )
+    body = get_input_stream(environ).read()
     path = environ.get("PATH_INFO") or "/"
     if environ.get("QUERY_STRING"):
         path += "?" + environ["QUERY_STRING"]
