@@ -2,7 +2,10 @@
 
 `bench/event_flow.py` runs this as its child, as a load test's clients are never inside the system
 under test: in the stack's own process, 32 sending threads took an eighth of its GIL. Prints one
-JSON line per order: {"orderId", "customer", "sent" (epoch s), "ms"} or {"error"}.
+JSON line per order: {"orderId", "customer", "sent" (epoch s), "ms"} or {"error"}. With
+--dynamodb-endpoint, a bare put_item goes out between each two orders, at the same rate: the floor
+a POST is compared with, measured under the same load, from the same process, on a connection
+kept alive as the POSTs' are. One line each: {"putItemMs"}.
 Run: `.venv/bin/python bench/load.py --api http://127.0.0.1:8000 --rate 10 --orders 100`.
 """
 
@@ -10,13 +13,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import boto3
 import requests
 
+# The floor's writes sign with the benchmark's key: the embedded AWS's counts leave them out.
+BENCH_ACCESS_KEY = "bench"
+READ_MODELS = "orders-platform-local-read-models"
 # Enough senders that a slow answer never lowers the rate (30/s x a p99 near 1 s).
 SENDERS = 32
 
@@ -29,8 +37,8 @@ def order_body(i: int, customer: str) -> dict:
     }
 
 
-def send(api: str, rate: float, orders: int) -> None:
-    """POST ``orders`` orders at ``rate`` per second; one JSON line each on stdout."""
+def send(api: str, rate: float, orders: int, dynamodb_endpoint: str | None = None) -> None:
+    """POST ``orders`` orders at ``rate`` per second; one JSON line each on stdout (and the floor's, see above)."""
     printing = threading.Lock()
     local = threading.local()
 
@@ -51,11 +59,32 @@ def send(api: str, rate: float, orders: int) -> None:
         with printing:
             print(json.dumps(line), flush=True)
 
-    start = time.monotonic()
+    def floor(start: float) -> None:
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=dynamodb_endpoint,
+            aws_access_key_id=BENCH_ACCESS_KEY,
+            aws_secret_access_key=BENCH_ACCESS_KEY,
+            region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        )
+        for i in range(orders):
+            time.sleep(max(0.0, start + (i + 0.5) / rate - time.monotonic()))
+            t0 = time.perf_counter()
+            dynamodb.put_item(TableName=READ_MODELS, Item={"pk": {"S": "bench#floor"}, "sk": {"S": str(i)}})
+            line = {"putItemMs": (time.perf_counter() - t0) * 1000}
+            with printing:
+                print(json.dumps(line), flush=True)
+
+    start = time.monotonic() + 0.5  # the floor's client is made meanwhile
+    prober = threading.Thread(target=floor, args=(start,)) if dynamodb_endpoint else None
+    if prober:
+        prober.start()
     with ThreadPoolExecutor(max_workers=SENDERS) as pool:
         for i in range(orders):
             time.sleep(max(0.0, start + i / rate - time.monotonic()))
             pool.submit(post, i)
+    if prober:
+        prober.join()
 
 
 def main() -> int:
@@ -63,8 +92,9 @@ def main() -> int:
     parser.add_argument("--api", required=True)
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--orders", type=int, required=True)
+    parser.add_argument("--dynamodb-endpoint", help="also measure a bare put_item there, between the orders")
     args = parser.parse_args()
-    send(args.api, args.rate, args.orders)
+    send(args.api, args.rate, args.orders, args.dynamodb_endpoint)
     return 0
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import boto3
 
 from chalicelib.aws.clients import client
-from local_runtime.emulator_patches.stream_wait import WAIT_HEADER
+from local_runtime.emulator_patches.stream_wait import GATHER_HEADER, WAIT_HEADER
 from local_runtime.lambda_events import dynamodb_record
 from local_runtime.worker import LONG_POLL_SECONDS
 
 # An empty read waits on the embedded AWS for a record (see emulator_patches/stream_wait.py): a record
 # is delivered the moment it is written, and an idle reader asks once per wait.
 READ_WAIT_SECONDS = LONG_POLL_SECONDS
+# A read woken by a record answers this much later, with every record written meanwhile: the write's
+# own answer (the API's POST) is sent before its consumers wake, and a burst of writes is one batch.
+# AWS's pollers see a record later still: Lambda polls a shard about four times a second.
+READ_GATHER_SECONDS = 0.05
 
 
 def _waiting_streams_client():
@@ -20,6 +24,7 @@ def _waiting_streams_client():
 
     def ask_to_wait(request, **_):
         request.headers[WAIT_HEADER] = str(READ_WAIT_SECONDS)
+        request.headers[GATHER_HEADER] = str(READ_GATHER_SECONDS)
 
     streams.meta.events.register(
         f"before-send.{streams.meta.service_model.service_id.hyphenize()}.GetRecords", ask_to_wait

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from local_runtime.emulator import EmbeddedAws
-from local_runtime.emulator_patches.stream_wait import WAIT_HEADER
+from local_runtime.emulator_patches.stream_wait import GATHER_HEADER, WAIT_HEADER
 from tests.integration.stack import free_port
 
 
@@ -88,6 +88,68 @@ def test_with_the_header_an_empty_read_waits_for_the_next_record(stream):
     writer.join()
     assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["late"]
     assert answered - put_at[0] < 0.5  # answered when the record came, not when the wait ran out
+
+
+def asking(streams, **headers):
+    """Sends ``headers`` with every GetRecords of ``streams``."""
+    streams.meta.events.register(
+        "before-send.dynamodb-streams.GetRecords", lambda request, **_: request.headers.update(headers)
+    )
+
+
+def test_a_read_woken_by_a_record_gathers_what_follows_into_one_batch(emulator, stream):
+    dynamodb, _, arn, shard = stream
+    _, streams = clients(emulator.endpoint)
+    asking(streams, **{WAIT_HEADER: "3", GATHER_HEADER: "0.4"})
+    iterator = latest(streams, arn, shard)
+    put_at: list[float] = []
+
+    def put_burst():
+        time.sleep(0.3)
+        put_at.append(time.monotonic())
+        for key in ("g1", "g2", "g3"):
+            dynamodb.put_item(TableName="waits", Item={"k": {"S": key}})
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=put_burst)
+    writer.start()
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    answered = time.monotonic()
+    writer.join()
+    # Not the first record alone: the writes within the gather came along, and the answer came after it.
+    assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["g1", "g2", "g3"]
+    assert 0.4 <= answered - put_at[0] < 1.5
+
+
+def test_a_record_of_another_stream_does_not_end_the_wait(emulator, stream):
+    dynamodb, _, arn, shard = stream
+    _, streams = clients(emulator.endpoint)
+    asking(streams, **{WAIT_HEADER: "3"})
+    dynamodb.create_table(
+        TableName="other-stream",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    iterator = latest(streams, arn, shard)
+    put_at: list[float] = []
+
+    def put_elsewhere_then_here():
+        time.sleep(0.3)
+        dynamodb.put_item(TableName="other-stream", Item={"k": {"S": "elsewhere"}})
+        time.sleep(0.7)
+        put_at.append(time.monotonic())
+        dynamodb.put_item(TableName="waits", Item={"k": {"S": "here"}})
+
+    writer = threading.Thread(target=put_elsewhere_then_here)
+    writer.start()
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    answered = time.monotonic()
+    writer.join()
+    # The other table's record woke the read, which found nothing of its own shard and waited on.
+    assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["here"]
+    assert answered - put_at[0] < 0.5
 
 
 def test_a_cancelled_transaction_writes_nothing_and_the_stream_goes_on(stream):
