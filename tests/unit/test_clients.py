@@ -44,3 +44,22 @@ def test_reset_makes_new_tables_for_a_new_endpoint(aws):
     after = clients.table(name)
     assert after is not before
     assert after.meta.client is clients.document_client() is not before.meta.client
+
+
+def test_reset_reads_the_environment_again_but_keeps_the_parsed_service_models(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "before")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    clients.reset()
+    first = clients.client("sqs")
+    model_before = first.meta.service_model._service_description
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "after")
+    clients.reset()
+    second = clients.client("sqs")
+
+    assert second is not first
+    assert second._request_signer._credentials.access_key == "after"  # a new session, from the environment
+    # The same parsed model: the loader kept it, instead of parsing botocore's JSON again.
+    assert second.meta.service_model._service_description is model_before
+    clients.reset()
