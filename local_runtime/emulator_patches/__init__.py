@@ -27,6 +27,7 @@ PATCHES: tuple[str, ...] = (
     "dynamodb_forwarding",
     "service_costs",
     "sns_signing",
+    "sqs_queues",
     "request_costs",
     "eventbridge",
     "dynamodb_atomic_writes",
