@@ -42,16 +42,20 @@ def clients(endpoint: str):
     return make("dynamodb"), make("dynamodbstreams")
 
 
-@pytest.fixture(scope="module")
-def stream(emulator):
-    dynamodb, streams = clients(emulator.endpoint)
+def create_streamed_table(dynamodb, name: str) -> None:
     dynamodb.create_table(
-        TableName="waits",
+        TableName=name,
         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )
+
+
+@pytest.fixture(scope="module")
+def stream(emulator):
+    dynamodb, streams = clients(emulator.endpoint)
+    create_streamed_table(dynamodb, "waits")
     arn = dynamodb.describe_table(TableName="waits")["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     return dynamodb, streams, arn, shard
@@ -71,23 +75,30 @@ def test_get_records_answers_at_once_as_on_aws_without_the_runtimes_header(strea
 def test_with_the_header_an_empty_read_waits_for_the_next_record(stream):
     dynamodb, streams, arn, shard = stream
     iterator = latest(streams, arn, shard)
-    streams.meta.events.register(
-        "before-send.dynamodb-streams.GetRecords", lambda request, **_: request.headers.__setitem__(WAIT_HEADER, "3")
-    )
-    put_at: list[float] = []
+    asking(streams, **{WAIT_HEADER: "3"})
 
-    def put_later():
+    def put_later(mark):
         time.sleep(0.5)
-        put_at.append(time.monotonic())
+        mark()
         dynamodb.put_item(TableName="waits", Item={"k": {"S": "late"}})
 
-    writer = threading.Thread(target=put_later)
+    keys, after = read_while_writing(streams, iterator, put_later)
+    assert keys == ["late"]
+    assert after < 0.5  # answered when the record came, not when the wait ran out
+
+
+def read_while_writing(streams, iterator, write) -> tuple[list[str], float]:
+    """GetRecords while ``write(mark)`` runs in a thread (``mark()`` notes when its awaited write starts).
+
+    Returns the keys read and how long after the mark the read answered.
+    """
+    marks: list[float] = []
+    writer = threading.Thread(target=write, args=(lambda: marks.append(time.monotonic()),))
     writer.start()
     records = streams.get_records(ShardIterator=iterator)["Records"]
     answered = time.monotonic()
     writer.join()
-    assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["late"]
-    assert answered - put_at[0] < 0.5  # answered when the record came, not when the wait ran out
+    return [r["dynamodb"]["Keys"]["k"]["S"] for r in records], answered - marks[0]
 
 
 def asking(streams, **headers):
@@ -102,54 +113,38 @@ def test_a_read_woken_by_a_record_gathers_what_follows_into_one_batch(emulator, 
     _, streams = clients(emulator.endpoint)
     asking(streams, **{WAIT_HEADER: "3", GATHER_HEADER: "0.4"})
     iterator = latest(streams, arn, shard)
-    put_at: list[float] = []
 
-    def put_burst():
+    def put_burst(mark):
         time.sleep(0.3)
-        put_at.append(time.monotonic())
+        mark()
         for key in ("g1", "g2", "g3"):
             dynamodb.put_item(TableName="waits", Item={"k": {"S": key}})
             time.sleep(0.05)
 
-    writer = threading.Thread(target=put_burst)
-    writer.start()
-    records = streams.get_records(ShardIterator=iterator)["Records"]
-    answered = time.monotonic()
-    writer.join()
+    keys, after = read_while_writing(streams, iterator, put_burst)
     # Not the first record alone: the writes within the gather came along, and the answer came after it.
-    assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["g1", "g2", "g3"]
-    assert 0.4 <= answered - put_at[0] < 1.5
+    assert keys == ["g1", "g2", "g3"]
+    assert 0.4 <= after < 1.5
 
 
 def test_a_record_of_another_stream_does_not_end_the_wait(emulator, stream):
     dynamodb, _, arn, shard = stream
     _, streams = clients(emulator.endpoint)
     asking(streams, **{WAIT_HEADER: "3"})
-    dynamodb.create_table(
-        TableName="other-stream",
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )
+    create_streamed_table(dynamodb, "other-stream")
     iterator = latest(streams, arn, shard)
-    put_at: list[float] = []
 
-    def put_elsewhere_then_here():
+    def put_elsewhere_then_here(mark):
         time.sleep(0.3)
         dynamodb.put_item(TableName="other-stream", Item={"k": {"S": "elsewhere"}})
         time.sleep(0.7)
-        put_at.append(time.monotonic())
+        mark()
         dynamodb.put_item(TableName="waits", Item={"k": {"S": "here"}})
 
-    writer = threading.Thread(target=put_elsewhere_then_here)
-    writer.start()
-    records = streams.get_records(ShardIterator=iterator)["Records"]
-    answered = time.monotonic()
-    writer.join()
+    keys, after = read_while_writing(streams, iterator, put_elsewhere_then_here)
     # The other table's record woke the read, which found nothing of its own shard and waited on.
-    assert [r["dynamodb"]["Keys"]["k"]["S"] for r in records] == ["here"]
-    assert answered - put_at[0] < 0.5
+    assert keys == ["here"]
+    assert after < 0.5
 
 
 def test_a_cancelled_transaction_writes_nothing_and_the_stream_goes_on(stream):
