@@ -26,7 +26,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import boto3
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,8 +39,8 @@ from local_runtime.stack import LocalStack
 from tests.integration.stack import free_port
 
 POLLING = {"ReceiveMessage", "GetRecords", "GetShardIterator", "DescribeStream", "DescribeStreams"}
-# The benchmark's own calls (reading effects back, the put_item floor) sign with load.BENCH_ACCESS_KEY,
-# so the embedded AWS's per-caller counts (GET /_local/calls) tell them from the system's.
+# The benchmark's own calls (reading effects back, the put_item floor) sign with load.BENCH_ACCESS_KEY
+# (load.uncounted_client), so the embedded AWS's per-caller counts (GET /_local/calls) tell them apart.
 BENCH_ACCESS_KEY, READ_MODELS = load.BENCH_ACCESS_KEY, load.READ_MODELS
 
 
@@ -63,11 +62,6 @@ def percentile(values: list[float], q: int) -> float:
     if not values:
         return float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
-
-
-def uncounted_client(service: str):
-    """A client whose calls the figures leave out: the benchmark's own, not the system's."""
-    return boto3.client(service, aws_access_key_id=BENCH_ACCESS_KEY, aws_secret_access_key=BENCH_ACCESS_KEY)
 
 
 def batch_window_ms(app) -> int:
@@ -148,7 +142,7 @@ def run(rate: float, orders: int, idle_seconds: float, settle_seconds: float) ->
     stack.start()
     api = f"http://127.0.0.1:{stack.settings.api_port}"
     aws = stack.aws.endpoint
-    dynamodb = uncounted_client("dynamodb")
+    dynamodb = load.uncounted_client("dynamodb")
     session = requests.Session()
     try:
         time.sleep(2)  # pollers settle

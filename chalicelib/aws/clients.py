@@ -21,19 +21,22 @@ _CONFIG = Config(
 )
 
 
-# Parsed service models and endpoint data, kept across reset(): a new session's own loader parses
-# them again (~150 ms of JSON per session), which tests that reset between runs paid hundreds of times.
-_loader = botocore.loaders.create_loader()
+@cache
+def _loader(data_path: str | None) -> botocore.loaders.Loader:
+    # Parsed service models and endpoint data, kept across reset(): a new session's own loader parses
+    # them again (~150 ms of JSON per session), which tests that reset between runs paid hundreds of times.
+    return botocore.loaders.create_loader(data_path)
 
 
 @cache
 def _session() -> boto3.session.Session:
     # One session per process: it resolves credentials, region and endpoints from the environment.
     core = botocore.session.Session()
-    core.register_component("data_loader", _loader)
+    loader = _loader(core.get_config_variable("data_path"))  # AWS_DATA_PATH, as botocore's own loader reads it
+    core.register_component("data_loader", loader)
     session = boto3.session.Session(botocore_session=core)
     # boto3 appends the folder of its resource models to the loader's paths for every session: once is enough.
-    _loader.search_paths[:] = dict.fromkeys(_loader.search_paths)
+    loader.search_paths[:] = dict.fromkeys(loader.search_paths)
     return session
 
 
