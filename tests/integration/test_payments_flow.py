@@ -68,6 +68,14 @@ def dead_letters(stack) -> list[dict]:
     return found
 
 
+def letters_for(stack, key: str, value: str, timeout: float = 30) -> list[dict]:
+    """The DLQ messages whose ``key`` is ``value``, once there is one: the workflow records FAILED before it sends."""
+    deadline = time.monotonic() + timeout
+    while not (found := [m for m in dead_letters(stack) if m.get(key) == value]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found
+
+
 def test_a_good_payment_is_processed_and_pays_the_order(stack):
     order = new_order(stack)
     payment = payment_for(order)
@@ -115,12 +123,7 @@ def test_a_message_that_is_not_a_payment_is_dead_lettered_with_its_reason(stack)
     marker = uuid.uuid4().hex
     publish(stack, {"orderId": f"o-{marker}", "note": "no paymentId"})
 
-    def letter():
-        return [m for m in dead_letters(stack) if m.get("orderId") == f"o-{marker}"]
-
-    deadline = time.monotonic() + 30
-    while not (found := letter()) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    found = letters_for(stack, "orderId", f"o-{marker}")
     assert len(found) == 1
     assert found[0]["paymentId"] is None
     assert found[0]["reason"]["Error"] == "MalformedPayment"
@@ -186,8 +189,9 @@ def test_exhausted_retries_end_failed_in_the_dlq_and_the_redrive_completes_the_p
         assert record["execution"].startswith("arn:aws:states:us-east-1:")
         assert running.get(f"/orders/{order['orderId']}").json()["status"] == "PENDING"
 
-        letters = dead_letters(running)
+        letters = letters_for(running, "paymentId", payment["paymentId"])
         assert len(letters) == 1
+        assert dead_letters(running) == letters
         (letter,) = letters
         assert (letter["paymentId"], letter["orderId"], letter["execution"]) == (
             payment["paymentId"],
