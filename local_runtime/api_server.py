@@ -140,7 +140,10 @@ class ApiServer:
         handler = type("ApiRequestHandler", (_RequestHandler,), {"http_log": http_log, "mounts": tuple(mounts)})
         self._local = LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=_Server)
         self._local.server.gate = Gate()
-        self._thread = threading.Thread(target=self._local.server.serve_forever, name="api", daemon=True)
+        # A stop waits for the accept loop to look again: every 50 ms, not the default 500.
+        self._thread = threading.Thread(
+            target=self._local.server.serve_forever, kwargs={"poll_interval": 0.05}, name="api", daemon=True
+        )
 
     @property
     def port(self) -> int:

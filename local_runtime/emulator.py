@@ -29,6 +29,7 @@ from local_runtime.emulator_patches import (
     INVOKE_PORT_VARIABLE,
     MAIN_ROLE,
     PROCESS_ROLE_VARIABLE,
+    RELEASE_WAITS_PATH,
     UNREADABLE_STATE_EXIT,
 )
 from local_runtime.topology import PROJECT_DIR
@@ -136,6 +137,13 @@ class EmbeddedAws:
         log.error("embedded AWS (%s, pid %d) died: %s", what, process.pid, describe_exit(code))
         if self.on_death is not None:
             self.on_death(code)
+
+    def release_waits(self) -> None:
+        """End the delivery loops' long polls and stream waits now, in both processes (a stop's first step)."""
+        for endpoint in (self.endpoint, self.dynamodb_endpoint):
+            # A dead process holds no wait; its death is reported by _watch.
+            with contextlib.suppress(requests.RequestException):
+                requests.post(f"{endpoint}{RELEASE_WAITS_PATH}", timeout=5)
 
     def stop(self) -> None:
         self._stopping.set()

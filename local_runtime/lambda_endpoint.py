@@ -47,7 +47,10 @@ class LambdaEndpoint:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="lambda-endpoint", daemon=True)
+        # A stop waits for the accept loop to look again: every 50 ms, not the default 500.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="lambda-endpoint", daemon=True
+        )
         self._thread.start()
         # moto reads MOTO_PORT on every task call, so this takes effect for every execution.
         os.environ["MOTO_PORT"] = str(self.port)

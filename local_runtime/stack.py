@@ -157,8 +157,10 @@ class LocalStack:
             self._api.stop()  # it logs its own "API closed"
         for worker in self.workers:
             worker.stop()
+        if self.workers and self.aws is not None:
+            self.aws.release_waits()  # a loop in a long poll comes back now, not when the poll ends
         for worker in self.workers:
-            worker.join(timeout=LONG_POLL_SECONDS + 5)  # a loop in a long poll comes back within it
+            worker.join(timeout=LONG_POLL_SECONDS + 5)
         if self.workers:
             log.info("stopping: deliveries finished")
             if self.exit_code != EMULATOR_DIED:

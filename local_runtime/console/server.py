@@ -21,7 +21,10 @@ class ConsoleServer:
         self._server.daemon_threads = True
         self._server.gate = Gate()  # the live trace's streams end when it closes
         self.url = f"http://{host}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="console", daemon=True)
+        # A stop waits for the accept loop to look again: every 50 ms, not the default 500.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="console", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()

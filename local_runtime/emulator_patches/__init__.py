@@ -17,6 +17,8 @@ MAIN_ROLE, DYNAMODB_ROLE = "main", "dynamodb"
 DYNAMODB_ENDPOINT_VARIABLE = "LOCAL_DYNAMODB_ENDPOINT"
 # Where each process answers the calls it counted (call_counts.py).
 CALLS_PATH = "/_local/calls"
+# POSTed by a stopping runtime: waiting reads answer at once (wait_release.py).
+RELEASE_WAITS_PATH = "/_local/release-waits"
 
 # One module per concern; each has an `install()` that is safe to call once per process,
 # and may have a `stop()` the server calls as it stops (persistence saves there).
@@ -24,6 +26,7 @@ CALLS_PATH = "/_local/calls"
 PATCHES: tuple[str, ...] = (
     "server_path",
     "call_counts",
+    "wait_release",
     "dynamodb_forwarding",
     "service_costs",
     "sns_signing",

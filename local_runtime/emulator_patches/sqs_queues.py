@@ -7,15 +7,61 @@ also walks the queue's in-flight set while other calls change it ("Set changed s
 iteration", a 500) and can hand one message to two concurrent receivers. moto's own per-queue
 condition already guards sends; the calls that change the list take it too. Its lock is re-entrant
 and a long poll's wait releases it, so a waiting receive never holds the queue.
+
+A long poll also ends, empty, when a stopping runtime releases the waits (wait_release.py).
 """
 
 from __future__ import annotations
 
+import collections
 import functools
+import threading
 
 from moto.sqs.models import Queue, SQSBackend
 
+from local_runtime.emulator_patches import wait_release
+
 _installed = False
+_waiting: collections.Counter[Queue] = collections.Counter()  # long polls waiting, per queue
+_waiting_lock = threading.Lock()
+
+
+class _WaitReleased(Exception):
+    """Ends moto's receive loop, which would otherwise wait on for the rest of its poll."""
+
+
+def _wait_unless_released(self, timeout: int) -> None:
+    with self._messages_lock:
+        with _waiting_lock:
+            _waiting[self] += 1
+        try:
+            self._messages_lock.wait_for(lambda: self.messages or wait_release.released.is_set(), timeout=timeout)
+        finally:
+            with _waiting_lock:
+                _waiting[self] -= 1
+                if not _waiting[self]:
+                    del _waiting[self]
+        if not self.messages and wait_release.released.is_set():
+            raise _WaitReleased
+
+
+def _wake_waiting() -> None:
+    with _waiting_lock:
+        queues = list(_waiting)
+    for queue in queues:
+        with queue._messages_lock:
+            queue._messages_lock.notify_all()
+
+
+def _empty_when_released(receive):
+    @functools.wraps(receive)
+    def receive_or_empty(self, *args, **kwargs):
+        try:
+            return receive(self, *args, **kwargs)
+        except _WaitReleased:
+            return []  # moto waits only when it has found nothing to return
+
+    return receive_or_empty
 
 
 def _holding_queue_lock(operation):
@@ -42,5 +88,8 @@ def install() -> None:
         return
     _installed = True
     Queue.delete_message = _delete_holding_lock(Queue.delete_message)
+    Queue.wait_for_messages = _wait_unless_released
     for name in ("receive_message", "change_message_visibility", "purge_queue"):
         setattr(SQSBackend, name, _holding_queue_lock(getattr(SQSBackend, name)))
+    SQSBackend.receive_message = _empty_when_released(SQSBackend.receive_message)
+    wait_release.on_release(_wake_waiting)

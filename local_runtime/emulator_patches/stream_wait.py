@@ -7,7 +7,7 @@ one polling interval of latency on every hop. The runtime's stream readers send
 shard before it answers. With ``X-Local-Gather-Seconds`` too, a read woken by a record answers that
 much later, with what was written meanwhile: a poller sees a record some time after the write, as
 on AWS, not in the middle of the write's own answer. A request without the headers (any user's, the
-AWS CLI's) answers at once, exactly as AWS does.
+AWS CLI's) answers at once, exactly as AWS does. A stopping runtime ends the waits (wait_release.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import time
 
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+from local_runtime.emulator_patches import wait_release
 
 WAIT_HEADER = "X-Local-Wait-Seconds"
 GATHER_HEADER = "X-Local-Gather-Seconds"
@@ -50,10 +52,12 @@ def _waiting(get_records):
             seen = _added  # read before GetRecords, so a record added in between is not missed
             result = get_records(self)
             remaining = deadline - time.monotonic()
-            if result.result.get("Records") or remaining <= 0:
+            if result.result.get("Records") or remaining <= 0 or wait_release.released.is_set():
                 return result
             with _record_added:
-                woken = _record_added.wait_for(lambda seen=seen: _added != seen, remaining)
+                woken = _record_added.wait_for(
+                    lambda seen=seen: _added != seen or wait_release.released.is_set(), remaining
+                )
             if woken and gather:
                 time.sleep(min(gather, max(0.0, deadline - time.monotonic())))
             # A record of another stream (or none: the wait ran out) reads empty; the loop then waits
@@ -69,6 +73,12 @@ def _seconds(headers, name: str, most: float) -> float:
         return 0.0
 
 
+def _wake_waiting() -> None:
+    with _record_added:
+        _record_added.notify_all()
+
+
 def install() -> None:
+    wait_release.on_release(_wake_waiting)
     StreamShard.add = _notifying(StreamShard.add)
     DynamoDBStreamsHandler.get_records = _waiting(DynamoDBStreamsHandler.get_records)

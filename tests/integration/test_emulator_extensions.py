@@ -270,3 +270,54 @@ def test_the_emulator_counts_the_calls_it_answers_per_caller_and_operation(emula
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
         "ApproximateNumberOfMessages": "3"
     }
+
+
+def test_a_release_ends_the_waiting_reads_now_and_later_ones_at_once(tmp_path, monkeypatch):
+    # Its own emulator: a release lasts until the process stops, as it does in a stopping stack.
+    monkeypatch.setenv("LOCAL_STATE_DIR", str(tmp_path))
+    aws = EmbeddedAws("127.0.0.1", free_port())
+    aws.start()
+    try:
+        dynamodb, streams = clients(aws.endpoint)
+        asking(streams, **{WAIT_HEADER: "5"})
+        create_streamed_table(dynamodb, "released")
+        arn = dynamodb.describe_table(TableName="released")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        sqs = boto3.client(
+            "sqs", endpoint_url=aws.endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        url = sqs.create_queue(QueueName="released")["QueueUrl"]
+        answers: dict[str, tuple[list, float]] = {}
+
+        def wait_on(name, read):
+            answers[name] = (read(), time.monotonic())
+
+        readers = [
+            threading.Thread(
+                target=wait_on, args=("sqs", lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20))
+            ),
+            threading.Thread(
+                target=wait_on,
+                args=("stream", lambda: streams.get_records(ShardIterator=latest(streams, arn, shard))),
+            ),
+        ]
+        for reader in readers:
+            reader.start()
+        time.sleep(1.0)  # both are waiting now
+        assert answers == {}
+        released = time.monotonic()
+        aws.release_waits()
+        for reader in readers:
+            reader.join(timeout=10)
+        assert answers["sqs"][0].get("Messages", []) == []
+        assert answers["stream"][0]["Records"] == []
+        assert max(answered for _, answered in answers.values()) - released < 2  # not 20 s, not 5 s
+
+        started = time.monotonic()
+        assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", []) == []
+        assert time.monotonic() - started < 2
+        sqs.send_message(QueueUrl=url, MessageBody="still delivered")
+        (message,) = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)["Messages"]
+        assert message["Body"] == "still delivered"
+    finally:
+        aws.stop()
