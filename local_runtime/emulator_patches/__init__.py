@@ -24,6 +24,7 @@ RELEASE_WAITS_PATH = "/_local/release-waits"
 # and may have a `stop()` the server calls as it stops (persistence saves there).
 # Persistence comes last: it restores saved state into backends the other patches have shaped.
 PATCHES: tuple[str, ...] = (
+    "lazy_batch",
     "server_path",
     "call_counts",
     "wait_release",
