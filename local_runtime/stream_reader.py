@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 
 from chalicelib.aws.clients import client
-from local_runtime.emulator_patches.stream_wait import GATHER_HEADER, WAIT_HEADER
+from local_runtime.emulator_patches import GATHER_HEADER, WAIT_HEADER
 from local_runtime.lambda_events import dynamodb_record
 from local_runtime.worker import LONG_POLL_SECONDS
 

@@ -19,6 +19,9 @@ DYNAMODB_ENDPOINT_VARIABLE = "LOCAL_DYNAMODB_ENDPOINT"
 CALLS_PATH = "/_local/calls"
 # POSTed by a stopping runtime: waiting reads answer at once (wait_release.py).
 RELEASE_WAITS_PATH = "/_local/release-waits"
+# What the runtime's stream readers send with GetRecords (stream_wait.py).
+WAIT_HEADER = "X-Local-Wait-Seconds"
+GATHER_HEADER = "X-Local-Gather-Seconds"
 
 # One module per concern; each has an `install()` that is safe to call once per process,
 # and may have a `stop()` the server calls as it stops (persistence saves there).

@@ -18,10 +18,8 @@ import time
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-from local_runtime.emulator_patches import wait_release
+from local_runtime.emulator_patches import GATHER_HEADER, WAIT_HEADER, wait_release
 
-WAIT_HEADER = "X-Local-Wait-Seconds"
-GATHER_HEADER = "X-Local-Gather-Seconds"
 MAX_WAIT_SECONDS = 5.0
 MAX_GATHER_SECONDS = 1.0
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from local_runtime.emulator import EmbeddedAws
-from local_runtime.emulator_patches.stream_wait import GATHER_HEADER, WAIT_HEADER
+from local_runtime.emulator_patches import GATHER_HEADER, WAIT_HEADER
 from tests.integration.stack import free_port
 
 
