@@ -6,6 +6,7 @@ Never Playwright's own browser download: the Makefile installs Debian's chromium
 from __future__ import annotations
 
 import io
+import os
 import uuid
 from statistics import pvariance
 
@@ -29,6 +30,7 @@ HEADLESS_FLAGS = [
     "--disable-sync",
     "--disable-quic",
 ]
+# The README's picture; `UPDATE_SCREENSHOT=1 make test` redraws it, a plain run leaves the tree clean.
 SCREENSHOT = PROJECT_DIR / "docs" / "console.png"
 PATH_TO_CONSUMERS = [
     "pipe:orders-events->bus:orders",
@@ -79,7 +81,7 @@ def edge(page, edge_id: str) -> dict:
     )
 
 
-def test_the_console_shows_an_order_reach_both_consumers_and_redrives_a_poison_message(stack, page):
+def test_the_console_shows_an_order_reach_both_consumers_and_redrives_a_poison_message(stack, page, tmp_path):
     # The graph is drawn from the declaration, nothing lit before any delivery.
     assert page.evaluate("window.consoleGraph.nodes().length") > 25
     assert not edge(page, "queue:order-processor->fn:order_processor")["lit"]
@@ -126,8 +128,9 @@ def test_the_console_shows_an_order_reach_both_consumers_and_redrives_a_poison_m
     page.click('button[data-action="fire"][data-function="daily_report"]')
     expect(page.locator("#schedule-result")).to_contain_text("daily_report: ok")
 
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    png = page.screenshot(path=SCREENSHOT, full_page=True)
+    png = page.screenshot(
+        path=SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1" else tmp_path / "console.png", full_page=True
+    )
     pixels = Image.open(io.BytesIO(png)).convert("L")
     assert pixels.size[0] >= 1600
     # A blank (or single-colour) page has no variance; the drawn console has plenty.
