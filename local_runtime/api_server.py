@@ -7,46 +7,14 @@ import logging
 import signal
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
+from local_runtime.http_serving import STOP_POLL_SECONDS, Gate
+
 # The API's error shape (chalicelib/api/errors.py) for the one answer the server gives itself.
 _STOPPING = json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": "the local stack is stopping"}}).encode()
-
-
-class Gate:
-    """Counts requests in flight; once closed, admits none."""
-
-    def __init__(self) -> None:
-        self._open, self._in_flight = True, 0
-        self._changed = threading.Condition()
-
-    @property
-    def is_open(self) -> bool:
-        """False once a stop began: long-lived responses (the console's live trace) end then."""
-        return self._open
-
-    def enter(self) -> bool:
-        with self._changed:
-            if self._open:
-                self._in_flight += 1
-            return self._open
-
-    def leave(self) -> None:
-        with self._changed:
-            self._in_flight -= 1
-            self._changed.notify_all()
-
-    def close(self, timeout: float) -> int:
-        """Admit no more; wait for those in flight; returns how many were still running after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            self._open = False
-            while self._in_flight and time.monotonic() < deadline:
-                self._changed.wait(deadline - time.monotonic())
-            return self._in_flight
 
 
 class _Server(ThreadedHTTPServer):
@@ -140,9 +108,11 @@ class ApiServer:
         handler = type("ApiRequestHandler", (_RequestHandler,), {"http_log": http_log, "mounts": tuple(mounts)})
         self._local = LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=_Server)
         self._local.server.gate = Gate()
-        # A stop waits for the accept loop to look again: every 50 ms, not the default 500.
         self._thread = threading.Thread(
-            target=self._local.server.serve_forever, kwargs={"poll_interval": 0.05}, name="api", daemon=True
+            target=self._local.server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name="api",
+            daemon=True,
         )
 
     @property

@@ -21,13 +21,14 @@ from urllib.parse import unquote
 
 import requests
 
+from local_runtime.http_serving import STOP_POLL_SECONDS, end_to_end
 from local_runtime.invoke import FunctionError, Invoker
 
 log = logging.getLogger("lambda")
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
-# Hop-by-hop headers (and the length, which requests recomputes) never cross a proxy.
-_HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "content-encoding"}
+# Besides the hop-by-hop headers: requests recomputes the length and host, and has decoded the body.
+_RECOMPUTED = ("content-length", "host", "content-encoding")
 
 
 class LambdaEndpoint:
@@ -47,9 +48,11 @@ class LambdaEndpoint:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        # A stop waits for the accept loop to look again: every 50 ms, not the default 500.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="lambda-endpoint", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name="lambda-endpoint",
+            daemon=True,
         )
         self._thread.start()
         # moto reads MOTO_PORT on every task call, so this takes effect for every execution.
@@ -85,9 +88,9 @@ class LambdaEndpoint:
 
     def forward(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
         """Send a request on to the embedded AWS unchanged."""
-        sent = {k: v for k, v in headers.items() if k.lower() not in _HOP_HEADERS}
+        sent = end_to_end(headers, *_RECOMPUTED)
         response = self._session.request(method, self.aws_endpoint + path, headers=sent, data=body, timeout=30)
-        kept = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
+        kept = end_to_end(response.headers, *_RECOMPUTED)
         return response.status_code, kept, response.content
 
     def _handler_class(self):

@@ -9,8 +9,8 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
-# Hop-by-hop headers belong to one connection, never forwarded.
-_HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+from local_runtime.http_serving import end_to_end
+
 # The live trace sends a keep-alive comment every 15 s; silence for this long means the upstream is gone.
 _READ_TIMEOUT_SECONDS = 60
 _UNAVAILABLE = json.dumps(
@@ -27,7 +27,7 @@ class ConsoleProxy:
 
     def handle(self, request) -> None:
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+        headers = end_to_end(request.headers.items())
         connection = http.client.HTTPConnection(self._host, self._port, timeout=_READ_TIMEOUT_SECONDS)
         try:
             try:
@@ -36,9 +36,8 @@ class ConsoleProxy:
             except OSError:
                 return _answer(request, 503, _UNAVAILABLE)
             request.send_response(response.status)
-            for key, value in response.getheaders():
-                if key.lower() not in _HOP_HEADERS:
-                    request.send_header(key, value)
+            for key, value in end_to_end(response.getheaders()).items():
+                request.send_header(key, value)
             if response.getheader("Content-Length") is None:
                 # A stream (the live trace): it ends when the upstream closes it, and so does this connection.
                 request.send_header("Connection", "close")

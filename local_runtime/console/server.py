@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from local_runtime.api_server import Gate
 from local_runtime.console.http import Console
+from local_runtime.http_serving import STOP_POLL_SECONDS, Gate
 
 
 class ConsoleServer:
@@ -21,9 +21,8 @@ class ConsoleServer:
         self._server.daemon_threads = True
         self._server.gate = Gate()  # the live trace's streams end when it closes
         self.url = f"http://{host}:{self._server.server_address[1]}"
-        # A stop waits for the accept loop to look again: every 50 ms, not the default 500.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="console", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, name="console", daemon=True
         )
 
     def start(self) -> None:

@@ -20,11 +20,10 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from werkzeug.wsgi import get_input_stream
 
 from local_runtime.emulator_patches import CALLS_PATH, DYNAMODB_ENDPOINT_VARIABLE
+from local_runtime.http_serving import end_to_end
 
 # The JSON protocols' X-Amz-Target prefixes of DynamoDB and DynamoDB Streams.
 _TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
-# Not forwarded: they describe one connection, and the length is recomputed.
-_HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 # GetRecords may wait up to 5 s (stream_wait.py); anything longer means the process is gone.
 _TIMEOUT_SECONDS = 30
 _per_thread = threading.local()
@@ -42,7 +41,7 @@ def _headers(environ: dict) -> dict[str, str]:
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
-    return {k: v for k, v in headers.items() if k.lower() not in _HOP_HEADERS}
+    return end_to_end(headers, "content-length", "host")  # http.client sets both
 
 
 def _forward(address: tuple[str, int], environ: dict) -> tuple[int, str, list[tuple[str, str]], bytes]:
@@ -62,7 +61,7 @@ def _forward(address: tuple[str, int], environ: dict) -> tuple[int, str, list[tu
             _per_thread.connection = None
             if attempt == 2:
                 raise
-    headers = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_HEADERS]
+    headers = list(end_to_end(response.getheaders(), "content-length", "host").items())
     return response.status, response.reason, headers, payload
 
 
