@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 # RFC 9110 7.6.1: they describe one connection, so a forwarder never passes them on.
 HOP_BY_HOP = frozenset(
@@ -14,11 +14,12 @@ HOP_BY_HOP = frozenset(
 STOP_POLL_SECONDS = 0.05
 
 
-def end_to_end(headers: Mapping[str, str] | Iterable[tuple[str, str]], *also: str) -> dict[str, str]:
-    """``headers`` without the hop-by-hop ones and without ``also`` (lower case: a length the sender recomputes)."""
+def end_to_end(pairs: Iterable[tuple[str, str]], *also: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs but the hop-by-hop ones and ``also`` (lower case: a length the sender recomputes).
+
+    Pairs, not a dict: a repeated header (two Set-Cookie) stays repeated."""
     dropped = HOP_BY_HOP.union(also)
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    return {key: value for key, value in pairs if key.lower() not in dropped}
+    return [(key, value) for key, value in pairs if key.lower() not in dropped]
 
 
 class Gate:

@@ -88,9 +88,9 @@ class LambdaEndpoint:
 
     def forward(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
         """Send a request on to the embedded AWS unchanged."""
-        sent = end_to_end(headers, *_RECOMPUTED)
+        sent = dict(end_to_end(headers.items(), *_RECOMPUTED))
         response = self._session.request(method, self.aws_endpoint + path, headers=sent, data=body, timeout=30)
-        kept = end_to_end(response.headers, *_RECOMPUTED)
+        kept = dict(end_to_end(response.headers.items(), *_RECOMPUTED))
         return response.status_code, kept, response.content
 
     def _handler_class(self):

@@ -27,7 +27,7 @@ class ConsoleProxy:
 
     def handle(self, request) -> None:
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
-        headers = end_to_end(request.headers.items())
+        headers = dict(end_to_end(request.headers.items()))
         connection = http.client.HTTPConnection(self._host, self._port, timeout=_READ_TIMEOUT_SECONDS)
         try:
             try:
@@ -36,7 +36,7 @@ class ConsoleProxy:
             except OSError:
                 return _answer(request, 503, _UNAVAILABLE)
             request.send_response(response.status)
-            for key, value in end_to_end(response.getheaders()).items():
+            for key, value in end_to_end(response.getheaders()):
                 request.send_header(key, value)
             if response.getheader("Content-Length") is None:
                 # A stream (the live trace): it ends when the upstream closes it, and so does this connection.

@@ -41,7 +41,7 @@ def _headers(environ: dict) -> dict[str, str]:
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
-    return end_to_end(headers, "content-length", "host")  # http.client sets both
+    return dict(end_to_end(headers.items(), "content-length", "host"))  # http.client sets both
 
 
 def _forward(address: tuple[str, int], environ: dict) -> tuple[int, str, list[tuple[str, str]], bytes]:
@@ -61,7 +61,7 @@ def _forward(address: tuple[str, int], environ: dict) -> tuple[int, str, list[tu
             _per_thread.connection = None
             if attempt == 2:
                 raise
-    headers = list(end_to_end(response.getheaders(), "content-length", "host").items())
+    headers = end_to_end(response.getheaders(), "content-length", "host")
     return response.status, response.reason, headers, payload
 
 

@@ -23,3 +23,4 @@ def install() -> None:
     # PEP 562: what the real __init__ exports (its models) is read from them on first use.
     package.__getattr__ = lambda name: getattr(importlib.import_module(f"{PACKAGE}.models"), name)
     sys.modules[PACKAGE] = package
+    sys.modules["moto"].batch = package  # as an executed import would bind it: `moto.batch.x` works too

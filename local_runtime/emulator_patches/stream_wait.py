@@ -56,7 +56,7 @@ def _waiting(get_records):
                 woken = _record_added.wait_for(
                     lambda seen=seen: _added != seen or wait_release.released.is_set(), remaining
                 )
-            if woken and gather:
+            if woken and gather and not wait_release.released.is_set():
                 time.sleep(min(gather, max(0.0, deadline - time.monotonic())))
             # A record of another stream (or none: the wait ran out) reads empty; the loop then waits
             # on, rather than sending the poller round again.

@@ -35,7 +35,7 @@ def _answering_release(call):
     def call_or_release(self, environ, start_response):
         if environ.get("PATH_INFO") == RELEASE_WAITS_PATH and environ.get("REQUEST_METHOD") == "POST":
             release()
-            start_response("204 No Content", [("Content-Length", "0")])
+            start_response("204 No Content", [])
             return [b""]
         return call(self, environ, start_response)
 
