@@ -44,7 +44,10 @@ def today_counts(stack) -> dict:
 
 def watch_notifications(stack) -> str:
     sqs, sns = stack.client("sqs"), stack.client("sns")
-    url = sqs.create_queue(QueueName=f"watch-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    # Read, never deleted: a long visibility keeps a notice seen once from coming back later in the test.
+    url = sqs.create_queue(QueueName=f"watch-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "600"})[
+        "QueueUrl"
+    ]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     topic = sns.create_topic(Name=f"{PREFIX}-notifications")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)

@@ -268,7 +268,7 @@ def test_every_payment_ends_processed(run):
         return {p: (r.json()["status"] if r.status_code == 200 else r.status_code) for p, r in found.items()}
 
     with contextlib.suppress(AssertionError):  # the tally below says what did not finish
-        eventually(lambda: all(s == "PROCESSED" for s in statuses().values()), timeout=15)
+        eventually(lambda: all(s == "PROCESSED" for s in statuses().values()), timeout=60)
     final = statuses()
     tally = {s: list(final.values()).count(s) for s in set(final.values())}
     print(f"\npayment outcomes with {FAULTS}: {tally}")

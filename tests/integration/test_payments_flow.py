@@ -10,7 +10,7 @@ import uuid
 import boto3
 import pytest
 
-from tests.integration.stack import PROJECT_DIR, RunningStack, payment_for
+from tests.integration.stack import PROJECT_DIR, RunningStack, eventually, payment_for
 
 pytestmark = pytest.mark.stack
 
@@ -91,8 +91,8 @@ def test_a_good_payment_is_processed_and_pays_the_order(stack):
     assert record["processingLatencyMs"] >= 0
     paid = stack.get(f"/orders/{order['orderId']}").json()
     assert (paid["status"], paid["version"]) == ("PAID", 2)
-    # The live trace shows each state's function call, in workflow order.
-    output = stack.output()
+    # The live trace shows each state's function call, in workflow order (a line follows the call's return).
+    output = eventually(lambda: "stepfunctions:payments/Process" in stack.output() and stack.output())
     positions = [output.find(f"stepfunctions:payments/{state}") for state in ("Validate", "Enrich", "Process")]
     assert -1 not in positions and positions == sorted(positions)
     for function in ("payment_validator", "payment_enricher", "payment_processor"):
@@ -159,8 +159,12 @@ def test_any_error_is_retried_and_the_payment_ends_processed():
         assert record["status"] == "PROCESSED"
         paid = running.get(f"/orders/{order['orderId']}").json()
         assert (paid["status"], paid["version"]) == ("PAID", 2)
-        process_lines = [line for line in running.output().splitlines() if "stepfunctions:payments/Process" in line]
-        assert [("RuntimeError" in line, "ok" in line.split()) for line in process_lines] == [
+
+        def process_lines():
+            return [line for line in running.output().splitlines() if "stepfunctions:payments/Process" in line]
+
+        eventually(lambda: len(process_lines()) >= 2)  # the trace line follows the call that wrote PROCESSED
+        assert [("RuntimeError" in line, "ok" in line.split()) for line in process_lines()] == [
             (True, False),
             (False, True),
         ]

@@ -73,7 +73,8 @@ def test_a_dead_embedded_aws_process_is_reported_at_once_and_stops_the_stack(fin
         line = eventually(
             lambda: re.search(rf"embedded AWS \({name}, pid {pid}\) died: killed by SIGKILL", stack.output()), timeout=5
         )
-        assert time.monotonic() - killed < 2, "the death was noticed late"
+        # Noticed at once (a thread waits on the process); the margin is for a loaded machine.
+        assert time.monotonic() - killed < 4, "the death was noticed late"
         assert line.group(0).count("died") == 1
         # The outcome: everything stops, with a non-zero exit, and the console stays readable.
         assert stack.process.wait(timeout=20) == 3
@@ -221,7 +222,8 @@ def test_ctrl_c_lets_a_payment_in_its_retries_end_in_its_outcome(tmp_path):
             "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         assert stack.post("/payments", payment).status_code == 202
-        eventually(lambda: "payment_processor" in stack.output(), timeout=20)  # the first attempt failed
+        # The first attempt failed (the startup line names payment_processor too, so not that name).
+        eventually(lambda: "stepfunctions:payments/Process " in stack.output(), timeout=20)
     finally:
         assert stack.stop() == 0
     assert "waiting for 1 workflow execution(s) to finish" in stack.output()

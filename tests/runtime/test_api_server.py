@@ -17,18 +17,19 @@ from local_runtime.api_server import ApiServer
 @pytest.fixture
 def app():
     app = Chalice("api-server-test")
-    release = threading.Event()
+    entered, release = threading.Event(), threading.Event()
 
     @app.route("/slow")
     def slow():
-        release.wait(5)
+        entered.set()
+        release.wait(10)
         return {"finished": True}
 
     @app.route("/fast")
     def fast():
         return {"ok": True}
 
-    app.release = release
+    app.entered, app.release = entered, release
     return app
 
 
@@ -54,12 +55,22 @@ def test_stop_refuses_new_connections_and_finishes_the_request_in_flight(app):
     answer = {}
     in_flight = threading.Thread(target=lambda: answer.update(r=requests.get(f"{url}/slow", timeout=10)))
     in_flight.start()
-    time.sleep(0.3)  # the slow request is being handled
+    assert app.entered.wait(10)  # the slow request is being handled
     stopping = threading.Thread(target=server.stop)
     stopping.start()
-    time.sleep(0.3)
-    with pytest.raises(requests.ConnectionError):
-        requests.get(f"{url}/fast", timeout=5)  # refused while the slow one is still running
+
+    def refused() -> bool:
+        try:
+            requests.get(f"{url}/fast", timeout=5)
+        except requests.ConnectionError:
+            return True
+        return False
+
+    # Refused once the stop has closed the socket, while the slow one is still running.
+    deadline = time.monotonic() + 10
+    while not refused():
+        assert time.monotonic() < deadline, "new connections were still accepted"
+        time.sleep(0.05)
     assert stopping.is_alive(), "stop() returned before the request in flight finished"
     app.release.set()
     in_flight.join(10)

@@ -18,7 +18,7 @@ from local_runtime.api_server import ApiServer
 from local_runtime.console.proxy import ConsoleProxy
 from tests.integration.stack import free_port
 
-STREAM_GAP_SECONDS = 0.5
+STREAM_GAP_SECONDS = 1.5  # wide enough that a loaded machine still reads the first event alone
 
 
 class _Upstream(BaseHTTPRequestHandler):

@@ -252,21 +252,33 @@ def test_rule_target_dead_letters_an_event_its_transformer_cannot_handle(queue):
     assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "InputTransformationFailed"
 
 
-def slow(seconds: float):
-    """A respond() that takes ``seconds``, as a handler waiting on AWS does."""
-    return lambda event: time.sleep(seconds)
+def meeting(count: int):
+    """A respond() that returns once ``count`` invocations are inside it together; ``.met`` says whether each saw that.
+
+    Concurrency shown by the invocations meeting, not by a clock: one after another, the first waits in vain.
+    """
+    barrier, met = threading.Barrier(count, timeout=10), []
+
+    def respond(event):
+        try:
+            barrier.wait()
+            met.append(True)
+        except threading.BrokenBarrierError:
+            met.append(False)
+
+    respond.met = met
+    return respond
 
 
 def test_a_queue_mapping_delivers_several_batches_at_once(queue):
     sqs, url = queue
     for i in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=str(i))
-    invoker = RecordingInvoker(slow(0.5))
+    invoker = RecordingInvoker(meeting(3))
     consumer = QueueMapping(invoker, "f", url, "arn:aws:sqs:us-east-1:123456789012:deliveries", 1, 0.0, "test")
-    started = time.monotonic()
     assert all(consumer.poll() for _ in range(3))  # each takes a batch of one and hands it on
     consumer.finish()
-    assert time.monotonic() - started < 1.2  # one after another would take 1.5 s
+    assert invoker.respond.met == [True, True, True]
     assert sorted(e["Records"][0]["body"] for e in invoker.events) == ["0", "1", "2"]
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
@@ -301,11 +313,10 @@ def test_a_rule_target_delivers_a_batch_concurrently_and_deletes_it_in_one_gathe
     sqs, dlq = queue
     tap = sqs.create_queue(QueueName="tap", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
     put_on_tap(sqs, tap, 5)
-    invoker = RecordingInvoker(slow(0.4))
+    invoker = RecordingInvoker(meeting(5))
     target = tap_target(invoker, tap, dlq)
-    started = time.monotonic()
     assert target.poll()
-    assert time.monotonic() - started < 1.2  # one after another would take 2 s
+    assert invoker.respond.met == [True] * 5
     assert sorted(e["id"] for e in invoker.events) == [f"e-{i}" for i in range(5)]
     # Delivered, not yet deleted (gathered for one call), and hidden past the tap's own 1 s meanwhile.
     time.sleep(1.1)

@@ -119,7 +119,7 @@ def test_a_forked_save_holds_no_lock_while_it_pickles_and_keeps_the_state_of_the
     result = outcome["result"]
     assert result.written, result.error
     assert result.seconds >= PICKLE_SECONDS
-    assert result.paused_ms < 500
+    assert result.paused_ms < 1000  # the fork pauses the writers briefly; a held lock would be the 2 s pickle
     assert result.size == path.stat().st_size
     BackendDict.reset()
     persistence.restore(path.read_bytes())
