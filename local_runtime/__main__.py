@@ -9,14 +9,18 @@ import os
 import signal
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from local_runtime.faults import FaultSpecError
-from local_runtime.settings import Settings
-from local_runtime.stack import LocalStack
+from local_runtime import start_gc
+
+if TYPE_CHECKING:  # imported in main(), once the collector is paused
+    from local_runtime.settings import Settings
 
 
 def _serve(settings: Settings, everything: bool) -> int:
     from local_runtime import topology, topology_check
+    from local_runtime.faults import FaultSpecError
+    from local_runtime.stack import LocalStack
     from topology import TopologyError, catalog_check
 
     # The declaration's schema first, then what AWS would reject, then the catalog (which reads
@@ -48,6 +52,7 @@ def _serve(settings: Settings, everything: bool) -> int:
         logging.getLogger("local").error("could not start: %s (is another stack running? set LOCAL_*_PORT)", error)
         stack.stop()
         return 1
+    start_gc.resume()
     print("ready: press Ctrl-C to stop", flush=True)
     while not signalled and not stack.done.wait(0.2):
         pass
@@ -82,6 +87,9 @@ def _fire(settings: Settings, function: str, at: str | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    start_gc.pause()  # resumed once the stack is ready; `fire` ends before it matters
+    from local_runtime.settings import Settings
+
     parser = argparse.ArgumentParser(prog="python -m local_runtime", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="embedded AWS, local runtime and API, until Ctrl-C")

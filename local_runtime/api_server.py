@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
+from local_runtime import start_gc
 from local_runtime.http_serving import STOP_POLL_SECONDS, Gate
 
 # The API's error shape (chalicelib/api/errors.py) for the one answer the server gives itself.
@@ -137,6 +138,7 @@ class ApiServer:
 # delivery threads and handlers held the GIL most of the time under load, a request waits for nobody's.
 def main() -> int:
     """Serve the API (and /docs, /openapi.json; /_console forwarded) from the LOCAL_* settings until SIGTERM."""
+    start_gc.pause()
     from chalicelib.aws import clients
     from local_runtime import api_docs
     from local_runtime.chalice_app import load_app
@@ -154,6 +156,7 @@ def main() -> int:
     settings = Settings.from_env()
     app, config = load_app(settings.stage, settings.handler_log_level)
     import_handler_modules()  # before the pooled threads import them side by side (see invoke.py)
+    start_gc.resume()
     # The stack's go-ahead once the tables exist, on one line: where the console and DynamoDB are.
     go = sys.stdin.readline()
     if not go.strip():  # the stack stopped (or died) before the API was needed

@@ -12,9 +12,7 @@ import os
 import sys
 import traceback
 
-from moto import server
-
-from local_runtime.emulator_patches import install_all, stop_all
+from local_runtime import start_gc
 
 
 def _console_log() -> None:
@@ -33,9 +31,15 @@ SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def main(argv: list[str] | None = None) -> None:
+    start_gc.pause()
+    from moto import server
+
+    from local_runtime.emulator_patches import install_all, stop_all
+
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     _console_log()
-    install_all()
+    install_all()  # the saved state is restored here too
+    start_gc.resume()
     code = 0
     try:
         server.main(argv if argv is not None else sys.argv[1:])
