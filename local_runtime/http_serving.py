@@ -14,11 +14,10 @@ HOP_BY_HOP = frozenset(
 STOP_POLL_SECONDS = 0.05
 
 
-def end_to_end(pairs: Iterable[tuple[str, str]], *also: str) -> list[tuple[str, str]]:
-    """The (name, value) pairs but the hop-by-hop ones and ``also`` (lower case: a length the sender recomputes).
+def end_to_end(pairs: Iterable[tuple[str, str]], dropped: frozenset[str] = HOP_BY_HOP) -> list[tuple[str, str]]:
+    """The (name, value) pairs but those ``dropped`` names (lower case; HOP_BY_HOP and any a sender recomputes).
 
     Pairs, not a dict: a repeated header (two Set-Cookie) stays repeated."""
-    dropped = HOP_BY_HOP.union(also)
     return [(key, value) for key, value in pairs if key.lower() not in dropped]
 
 

@@ -21,14 +21,14 @@ from urllib.parse import unquote
 
 import requests
 
-from local_runtime.http_serving import STOP_POLL_SECONDS, end_to_end
+from local_runtime.http_serving import HOP_BY_HOP, STOP_POLL_SECONDS, end_to_end
 from local_runtime.invoke import FunctionError, Invoker
 
 log = logging.getLogger("lambda")
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 # Besides the hop-by-hop headers: requests recomputes the length and host, and has decoded the body.
-_RECOMPUTED = ("content-length", "host", "content-encoding")
+_NOT_FORWARDED = HOP_BY_HOP | {"content-length", "host", "content-encoding"}
 
 
 class LambdaEndpoint:
@@ -88,9 +88,9 @@ class LambdaEndpoint:
 
     def forward(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
         """Send a request on to the embedded AWS unchanged."""
-        sent = dict(end_to_end(headers.items(), *_RECOMPUTED))
+        sent = dict(end_to_end(headers.items(), _NOT_FORWARDED))
         response = self._session.request(method, self.aws_endpoint + path, headers=sent, data=body, timeout=30)
-        kept = dict(end_to_end(response.headers.items(), *_RECOMPUTED))
+        kept = dict(end_to_end(response.headers.items(), _NOT_FORWARDED))
         return response.status_code, kept, response.content
 
     def _handler_class(self):

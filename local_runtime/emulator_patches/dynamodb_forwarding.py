@@ -20,10 +20,12 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from werkzeug.wsgi import get_input_stream
 
 from local_runtime.emulator_patches import CALLS_PATH, DYNAMODB_ENDPOINT_VARIABLE
-from local_runtime.http_serving import end_to_end
+from local_runtime.http_serving import HOP_BY_HOP, end_to_end
 
 # The JSON protocols' X-Amz-Target prefixes of DynamoDB and DynamoDB Streams.
 _TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
+# Besides the hop-by-hop headers: http.client sets the length and host of what it sends.
+_NOT_FORWARDED = HOP_BY_HOP | {"content-length", "host"}
 # GetRecords may wait up to 5 s (stream_wait.py); anything longer means the process is gone.
 _TIMEOUT_SECONDS = 30
 _per_thread = threading.local()
@@ -41,7 +43,7 @@ def _headers(environ: dict) -> dict[str, str]:
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
-    return dict(end_to_end(headers.items(), "content-length", "host"))  # http.client sets both
+    return dict(end_to_end(headers.items(), _NOT_FORWARDED))
 
 
 def _forward(address: tuple[str, int], environ: dict) -> tuple[int, str, list[tuple[str, str]], bytes]:
@@ -61,7 +63,7 @@ def _forward(address: tuple[str, int], environ: dict) -> tuple[int, str, list[tu
             _per_thread.connection = None
             if attempt == 2:
                 raise
-    headers = end_to_end(response.getheaders(), "content-length", "host")
+    headers = end_to_end(response.getheaders(), _NOT_FORWARDED)
     return response.status, response.reason, headers, payload
 
 

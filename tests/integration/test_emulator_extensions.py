@@ -33,13 +33,14 @@ def monkeypatch_module():
         yield patch
 
 
-def clients(endpoint: str):
-    def make(service):
-        return boto3.client(
-            service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-        )
+def aws_client(endpoint: str, service: str, key: str = "x"):
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key, aws_secret_access_key="x"
+    )
 
-    return make("dynamodb"), make("dynamodbstreams")
+
+def clients(endpoint: str):
+    return aws_client(endpoint, "dynamodb"), aws_client(endpoint, "dynamodbstreams")
 
 
 def create_streamed_table(dynamodb, name: str) -> None:
@@ -52,13 +53,17 @@ def create_streamed_table(dynamodb, name: str) -> None:
     )
 
 
+def first_shard(dynamodb, streams, table: str) -> tuple[str, str]:
+    """The table's stream ARN and its first shard's id."""
+    arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    return arn, streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+
 @pytest.fixture(scope="module")
 def stream(emulator):
     dynamodb, streams = clients(emulator.endpoint)
     create_streamed_table(dynamodb, "waits")
-    arn = dynamodb.describe_table(TableName="waits")["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    return dynamodb, streams, arn, shard
+    return dynamodb, streams, *first_shard(dynamodb, streams, "waits")
 
 
 def latest(streams, arn, shard) -> str:
@@ -210,9 +215,7 @@ def test_the_embedded_aws_keeps_a_connection_for_the_next_request(emulator):
         sockets.append(connection.sock)
     assert sockets[0] is not None and sockets == [sockets[0]] * 3  # one connection served all three
     connection.close()
-    sqs = boto3.client(
-        "sqs", endpoint_url=emulator.endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    sqs = aws_client(emulator.endpoint, "sqs")
     queue = sqs.create_queue(QueueName="kept-alive")["QueueUrl"]
     answers = [sqs.send_message(QueueUrl=queue, MessageBody=str(i))["ResponseMetadata"] for i in range(3)]
     assert all(a["HTTPHeaders"].get("connection") != "close" for a in answers)
@@ -243,17 +246,8 @@ def test_the_emulator_counts_the_calls_it_answers_per_caller_and_operation(emula
         rows = requests.get(f"{emulator.endpoint}/_local/calls", timeout=10).json()["calls"]
         return {(r["accessKey"], r["service"], r["operation"]): r["count"] for r in rows}
 
-    def make(service, key):
-        return boto3.client(
-            service,
-            endpoint_url=emulator.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=key,
-            aws_secret_access_key="x",
-        )
-
     before = counts()
-    sqs, sns = make("sqs", "counted"), make("sns", "other")
+    sqs, sns = aws_client(emulator.endpoint, "sqs", "counted"), aws_client(emulator.endpoint, "sns", "other")
     url = sqs.create_queue(QueueName="counted")["QueueUrl"]
     for _ in range(3):
         sqs.send_message(QueueUrl=url, MessageBody="m")  # JSON protocol: X-Amz-Target
@@ -281,11 +275,8 @@ def test_a_release_ends_the_waiting_reads_now_and_later_ones_at_once(tmp_path):
         dynamodb, streams = clients(aws.endpoint)
         asking(streams, **{WAIT_HEADER: "5"})
         create_streamed_table(dynamodb, "released")
-        arn = dynamodb.describe_table(TableName="released")["Table"]["LatestStreamArn"]
-        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        sqs = boto3.client(
-            "sqs", endpoint_url=aws.endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-        )
+        arn, shard = first_shard(dynamodb, streams, "released")
+        sqs = aws_client(aws.endpoint, "sqs")
         url = sqs.create_queue(QueueName="released")["QueueUrl"]
         answers: dict[str, tuple[list, float]] = {}
 

@@ -70,10 +70,7 @@ def dead_letters(stack) -> list[dict]:
 
 def letters_for(stack, key: str, value: str, timeout: float = 30) -> list[dict]:
     """The DLQ messages whose ``key`` is ``value``, once there is one: the workflow records FAILED before it sends."""
-    deadline = time.monotonic() + timeout
-    while not (found := [m for m in dead_letters(stack) if m.get(key) == value]) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return found
+    return eventually(lambda: [m for m in dead_letters(stack) if m.get(key) == value], timeout=timeout, interval=0.2)
 
 
 def test_a_good_payment_is_processed_and_pays_the_order(stack):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import pytest
 import requests
@@ -12,6 +11,7 @@ from chalice import Chalice
 from chalice.config import Config
 
 from local_runtime.api_server import ApiServer
+from tests.integration.stack import eventually
 
 
 @pytest.fixture
@@ -66,11 +66,7 @@ def test_stop_refuses_new_connections_and_finishes_the_request_in_flight(app):
             return True
         return False
 
-    # Refused once the stop has closed the socket, while the slow one is still running.
-    deadline = time.monotonic() + 10
-    while not refused():
-        assert time.monotonic() < deadline, "new connections were still accepted"
-        time.sleep(0.05)
+    eventually(refused, timeout=10)  # once the stop has closed the socket, while the slow one still runs
     assert stopping.is_alive(), "stop() returned before the request in flight finished"
     app.release.set()
     in_flight.join(10)

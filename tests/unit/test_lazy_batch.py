@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from local_runtime.topology import PROJECT_DIR
 
 # In a fresh interpreter: this one may have imported moto's Batch already.
 PROBE = """
